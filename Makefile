@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make dev` (product on the embedded Snowflake) and `make test`.
+# uv is installed with pip when missing; it then installs Python dependencies from uv.lock.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --locked
+
+.PHONY: dev test demo validate seed bench-load uv sync
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+sync: uv
+	@$(UV) sync --locked --quiet
+
+dev: sync   ## start the local Snowflake, seed it, open Dagster on http://127.0.0.1:3000
+	$(RUN) model-jobs dev
+
+test: sync  ## the whole test suite, on its own embedded Snowflake
+	$(RUN) pytest -q
+
+demo: sync  ## materialize every Model Job once and print what was written
+	$(RUN) model-jobs demo
+
+validate: sync
+	$(RUN) model-jobs validate
+
+seed: sync
+	$(RUN) model-jobs seed
+
+bench-load: sync  ## code-location load time vs a plain Dagster Definitions
+	$(RUN) python bench/load_time.py

@@ -1,0 +1,146 @@
+"""model-jobs: command line for validating specs, running the local Snowflake, the demo and dev."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from model_jobs.project import SPECS_DIR_ENV, default_specs_dir, load_project
+from model_jobs.specs.errors import SpecErrors
+from model_jobs.warehouse import local_snowflake
+from model_jobs.warehouse.resource import snowflake_resource_from_env, uses_local_snowflake
+
+DAGSTER_HOME_DIR = ".dagster_home"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else default_specs_dir()
+    try:
+        project = load_project(path)
+    except SpecErrors as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    print(f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s), all valid")
+    return 0
+
+
+def cmd_local_snowflake(args: argparse.Namespace) -> int:
+    print(f"local Snowflake on {local_snowflake.HOST}:{args.port}, data in {args.data_dir}", flush=True)
+    local_snowflake.serve(args.port, Path(args.data_dir))
+    return 0
+
+
+@contextlib.contextmanager
+def _local_snowflake_for_command():
+    """Reuse a running local Snowflake (e.g. from `make dev`), else serve one from this process."""
+    if not uses_local_snowflake():
+        yield
+        return
+    port = local_snowflake.configured_port()
+    if local_snowflake.is_listening(port):
+        yield
+        return
+    with local_snowflake.running_in_thread(port, local_snowflake.configured_data_dir()):
+        yield
+
+
+def _seed(project) -> None:
+    from model_jobs.demo.seed import seed
+
+    with snowflake_resource_from_env().get_connection() as connection:
+        loaded = seed(connection, project)
+    print(f"seeded {len(loaded)} demo tables ({sum(loaded.values())} rows)")
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    project = load_project(args.specs)
+    with _local_snowflake_for_command():
+        _seed(project)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dagster import DagsterInstance
+
+    from model_jobs.demo.run_all import materialize_all, render_table
+
+    project = load_project(args.specs)
+    with _local_snowflake_for_command():
+        if uses_local_snowflake():
+            _seed(project)
+        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+        with instance:
+            outcomes = materialize_all(project, instance)
+    print(render_table(outcomes))
+    failed = [o for o in outcomes if not o.ok]
+    print(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} Model Jobs materialized")
+    return 1 if failed else 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Start the local Snowflake (unless a real account is configured), seed it, run dagster dev."""
+    project = load_project(args.specs)
+    env = dict(os.environ)
+    home = Path(env.setdefault("DAGSTER_HOME", str(Path(DAGSTER_HOME_DIR).resolve())))
+    home.mkdir(parents=True, exist_ok=True)
+    server = None
+    if uses_local_snowflake():
+        port = local_snowflake.configured_port()
+        if not local_snowflake.is_listening(port):
+            data_dir = local_snowflake.configured_data_dir()
+            server = local_snowflake.start_process(port, data_dir, data_dir / "server.log")
+            print(f"local Snowflake started on {local_snowflake.HOST}:{port} (data in {data_dir})")
+        _seed(project)
+    try:
+        command = ["dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="model-jobs", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    specs_help = f"job_specs folder (default: ${SPECS_DIR_ENV} or ./job_specs)"
+
+    validate = commands.add_parser("validate", help="check the specs; print every error; exit 1 if any")
+    validate.add_argument("path", nargs="?", help=specs_help)
+    validate.set_defaults(func=cmd_validate)
+
+    local = commands.add_parser("local-snowflake", help="run the embedded local Snowflake in the foreground")
+    local.add_argument("--port", type=int, default=local_snowflake.configured_port())
+    local.add_argument("--data-dir", default=str(local_snowflake.configured_data_dir()))
+    local.set_defaults(func=cmd_local_snowflake)
+
+    for name, func, help_text in [
+        ("seed", cmd_seed, "load the demo data into the warehouse (idempotent)"),
+        ("demo", cmd_demo, "materialize every Model Job once and print a summary"),
+        ("dev", cmd_dev, "start the local Snowflake, seed it and run dagster dev"),
+    ]:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--specs", default=None, help=specs_help)
+        if name == "dev":
+            sub.add_argument("--port", type=int, default=3000, help="Dagster UI port")
+        sub.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SpecErrors as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Resolve every Model Job of a spec set into what it will run. Pure: no Dagster, no warehouse.
+
+Checks that need the SQL live here: the tag's SQL parses, source mapping keys name something the
+model reads, references to another model's target can follow it into each environment, and the
+model graph has no cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from model_jobs.compile.references import ModelSqlError, ParsedSql, parse_model_sql
+from model_jobs.compile.resolve import SourceRead, UnresolvedUpstream, parsed_mapping, resolve_table
+from model_jobs.compile.sql import create_or_replace_table_as, remap_tables, render, table_comment
+from model_jobs.identifiers import TableName
+from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.loader import JobEntry, SpecSet
+from model_jobs.specs.models import LATEST, EnvironmentSpec
+from model_jobs.specs.tags import Tag
+
+
+@dataclass(frozen=True)
+class ResolvedJob:
+    """One Model Job, ready to run: the tag, where it reads, where it writes."""
+
+    model: str
+    environment: str
+    tag: Tag
+    follows_latest: bool
+    environment_spec: EnvironmentSpec
+    target: TableName
+    sources: tuple[SourceRead, ...]
+    parsed: ParsedSql = field(repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.model}@{self.environment}"
+
+    @property
+    def upstream_models(self) -> tuple[str, ...]:
+        return tuple(s.upstream_model for s in self.sources if s.upstream_model)
+
+    # SQL is rendered on first use, not at load: loading a code location must stay fast.
+    @cached_property
+    def select_sql(self) -> str:
+        return render(self._query)
+
+    @cached_property
+    def _query(self):
+        return remap_tables(self.parsed, {s.design: s.actual for s in self.sources})
+
+    @cached_property
+    def create_sql(self) -> str:
+        comment = table_comment(self.model, self.environment, self.tag.name, self.tag.sha256)
+        return create_or_replace_table_as(self.target, self._query, comment)
+
+
+@dataclass(frozen=True)
+class CompiledProject:
+    specs: SpecSet
+    jobs: dict[tuple[str, str], ResolvedJob]
+
+    def environments_of(self, model: str) -> list[str]:
+        """Environments the model has jobs in, in the order environments.yaml lists them."""
+        return [env for env in self.specs.environments if (model, env) in self.jobs]
+
+    def job(self, model: str, environment: str) -> ResolvedJob:
+        return self.jobs[(model, environment)]
+
+    @property
+    def deployed_models(self) -> list[str]:
+        return [m for m in self.specs.models if self.environments_of(m)]
+
+    def model_order(self) -> list[str]:
+        """Deployed models, upstream before downstream."""
+        order: list[str] = []
+        deps = _model_graph(self.jobs.values())
+
+        def visit(model: str) -> None:
+            if model in order:
+                return
+            for upstream in sorted(deps.get(model, ())):
+                visit(upstream)
+            order.append(model)
+
+        for model in self.deployed_models:
+            visit(model)
+        return order
+
+
+def _model_graph(jobs) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for job in jobs:
+        graph.setdefault(job.model, set()).update(job.upstream_models)
+    return graph
+
+
+def _target(entry: JobEntry, env: EnvironmentSpec) -> TableName:
+    target = entry.spec.target
+    return TableName(
+        target.database or env.target.database,
+        target.schema_ or env.target.schema_,
+        target.table or entry.model.upper(),
+    )
+
+
+def _tag_of(specs: SpecSet, entry: JobEntry) -> Tag:
+    model = specs.models[entry.model]
+    return model.newest_tag if entry.spec.tag == LATEST else model.tag(entry.spec.tag)
+
+
+def _check_mapping(entry: JobEntry, tag: Tag, parsed: ParsedSql, errors: ErrorCollector) -> bool:
+    ok = True
+    read = {prefix for table in parsed.tables for prefix in (table.parts[:1], table.parts[:2], table.parts)}
+    for key, value in entry.spec.source_mapping.items():
+        key_parts, value_parts = key.split("."), value.split(".")
+        field_name = f"jobs.{entry.environment}.source_mapping.{key}"
+        line = entry.line("source_mapping", key)
+        if len(key_parts) != len(value_parts):
+            levels = {1: "database", 2: "schema", 3: "table"}
+            errors.add(entry.file, field_name, f"maps a {levels[len(key_parts)]} to a "
+                       f"{levels[len(value_parts)]} ({value!r}); map like to like", line)
+            ok = False
+        if tuple(key_parts) not in read:
+            errors.add(entry.file, field_name, f"{key!r} is not read by model {entry.model!r} at tag "
+                       f"{tag.name!r}; it reads: {', '.join(map(str, parsed.tables)) or '(no tables)'}", line)
+            ok = False
+    return ok
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = "open"
+        stack.append(node)
+        for upstream in sorted(graph.get(node, ())):
+            if state.get(upstream) == "open":
+                return [*stack[stack.index(upstream):], upstream]
+            if upstream not in state and (cycle := visit(upstream)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def compile_project(specs: SpecSet, errors: ErrorCollector) -> CompiledProject:
+    parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
+    targets = {(e.model, e.environment): _target(e, specs.environments[e.environment]) for e in specs.jobs}
+    design_targets = {t: m for (m, env), t in targets.items() if env == specs.design_environment}
+
+    seen_targets: dict[tuple[str, TableName], JobEntry] = {}
+    for entry in specs.jobs:
+        target = targets[(entry.model, entry.environment)]
+        other = seen_targets.setdefault((entry.environment, target), entry)
+        if other is not entry:
+            errors.add(entry.file, f"jobs.{entry.environment}.target", f"{target} is already the target "
+                       f"of model {other.model!r} in {entry.environment!r}; each job needs its own table",
+                       entry.line("target"))
+
+    jobs: dict[tuple[str, str], ResolvedJob] = {}
+    for entry in specs.jobs:
+        tag = _tag_of(specs, entry)
+        cache_key = (entry.model, tag.name)
+        if cache_key not in parsed_by_tag:
+            try:
+                parsed_by_tag[cache_key] = parse_model_sql(tag.sql)
+            except ModelSqlError as exc:
+                errors.add(tag.path, "", exc.message, exc.line)
+                parsed_by_tag[cache_key] = None
+        parsed = parsed_by_tag[cache_key]
+        if parsed is None or not _check_mapping(entry, tag, parsed, errors):
+            continue
+        env_targets = {m: t for (m, env), t in targets.items() if env == entry.environment}
+        mapping = parsed_mapping(entry.spec.source_mapping)
+        sources: list[SourceRead] = []
+        for table in parsed.tables:
+            try:
+                sources.append(resolve_table(table, mapping, design_targets, env_targets, entry.model))
+            except UnresolvedUpstream as exc:
+                errors.add(entry.file, f"jobs.{entry.environment}.source_mapping", f"model "
+                           f"{entry.model!r} reads {exc.table} (the target of model {exc.upstream!r}), "
+                           f"but {exc.upstream!r} has no job in {entry.environment!r}: add one, or map "
+                           f"{exc.table} to a table in source_mapping", entry.line())
+        if len(sources) != len(parsed.tables):
+            continue
+        jobs[(entry.model, entry.environment)] = ResolvedJob(
+            model=entry.model,
+            environment=entry.environment,
+            tag=tag,
+            follows_latest=entry.spec.tag == LATEST,
+            environment_spec=specs.environments[entry.environment],
+            target=targets[(entry.model, entry.environment)],
+            sources=tuple(sources),
+            parsed=parsed,
+        )
+
+    if cycle := _find_cycle(_model_graph(jobs.values())):
+        model = specs.models[cycle[0]]
+        errors.add(model.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")
+    return CompiledProject(specs, jobs)

@@ -1,0 +1,77 @@
+"""Find the tables a model's SQL reads (sqlglot, Snowflake dialect). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from model_jobs.identifiers import TableName
+
+DIALECT = "snowflake"
+
+
+class ModelSqlError(ValueError):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _canonical(identifier: exp.Identifier | None) -> str:
+    # Unquoted names resolve upper-case in Snowflake; quoted ones keep their spelling.
+    if identifier is None:
+        return ""
+    return identifier.name if identifier.quoted else identifier.name.upper()
+
+
+def is_table_reference(table: exp.Table, cte_names: set[str]) -> bool:
+    """A real table, not a CTE, table function or other FROM item that only looks like one."""
+    if not isinstance(table.this, exp.Identifier):
+        return False
+    return bool(table.args.get("db")) or _canonical(table.this) not in cte_names
+
+
+def table_nodes(expression: exp.Expr) -> list[exp.Table]:
+    cte_names = {_canonical(cte.args["alias"].this) for cte in expression.find_all(exp.CTE)}
+    return [t for t in expression.find_all(exp.Table) if is_table_reference(t, cte_names)]
+
+
+def table_name_of(node: exp.Table) -> TableName | None:
+    parts = [node.args.get("catalog"), node.args.get("db"), node.this]
+    if any(p is None or not isinstance(p, exp.Identifier) for p in parts):
+        return None
+    return TableName(*(_canonical(p) for p in parts))
+
+
+@dataclass(frozen=True)
+class ParsedSql:
+    expression: exp.Expr
+    tables: tuple[TableName, ...]  # distinct, in order of first appearance
+
+
+def parse_model_sql(sql: str) -> ParsedSql:
+    """Parse one SELECT; every table it reads must be fully qualified so it can be remapped."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        raise ModelSqlError(f"SQL does not parse: {first.get('description', exc)}", first.get("line")) from exc
+    if len(statements) != 1:
+        raise ModelSqlError(f"SQL must be exactly one SELECT statement, found {len(statements)} statements")
+    expression = statements[0]
+    if not isinstance(expression, exp.Query):
+        raise ModelSqlError(f"SQL must be a SELECT query, found {expression.key.upper()}")
+    tables: list[TableName] = []
+    for node in table_nodes(expression):
+        name = table_name_of(node)
+        if name is None:
+            raise ModelSqlError(
+                f"table reference {node.sql(dialect=DIALECT)!r} must be fully qualified as "
+                "DATABASE.SCHEMA.TABLE so each environment can map it"
+            )
+        if name not in tables:
+            tables.append(name)
+    return ParsedSql(expression, tuple(tables))

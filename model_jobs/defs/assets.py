@@ -1,0 +1,141 @@
+"""Translate a compiled project into Dagster assets: one per model, one partition per environment."""
+# No `from __future__ import annotations` here: Dagster inspects the context type hint at runtime.
+
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    StaticPartitionMapping,
+    StaticPartitionsDefinition,
+    TableColumn,
+    TableSchema,
+    asset,
+)
+from dagster_snowflake import SnowflakeResource
+
+from model_jobs.compile.plan import CompiledProject, ResolvedJob
+from model_jobs.identifiers import TableName
+from model_jobs.runtime.materialize import Materialization, materialize
+from model_jobs.warehouse.resource import job_connection, query_tag
+
+
+def source_key(table: TableName) -> AssetKey:
+    return AssetKey([part.lower() for part in table.parts])
+
+
+def model_key(model: str) -> AssetKey:
+    return AssetKey([model])
+
+
+def source_specs(project: CompiledProject) -> list[AssetSpec]:
+    """External assets for the tables models read that no model produces."""
+    tables = sorted({s.design for job in project.jobs.values() for s in job.sources if s.via != "model"})
+    design_targets = {
+        job.target for job in project.jobs.values() if job.environment == project.specs.design_environment
+    }
+    specs = []
+    for table in tables:
+        if table in design_targets:
+            continue
+        declared = project.specs.sources.get(table)
+        specs.append(AssetSpec(
+            key=source_key(table),
+            description=(declared.description if declared else None) or f"Source table {table}",
+            group_name="sources",
+            kinds={"snowflake"},
+            metadata={
+                "dagster/table_name": str(table),
+                **({"dagster/column_schema": TableSchema(
+                    columns=[TableColumn(name, type) for name, type in declared.columns.items()]
+                )} if declared and declared.columns else {}),
+            },
+        ))
+    return specs
+
+
+def _deps(project: CompiledProject, model: str) -> list[AssetDep]:
+    by_upstream: dict[str, dict[str, str]] = {}
+    tables: set[TableName] = set()
+    for env in project.environments_of(model):
+        for source in project.job(model, env).sources:
+            if source.upstream_model:
+                by_upstream.setdefault(source.upstream_model, {})[env] = env
+            else:
+                tables.add(source.design)
+    deps = [
+        AssetDep(model_key(upstream), partition_mapping=StaticPartitionMapping(envs))
+        for upstream, envs in sorted(by_upstream.items())
+    ]
+    return deps + [AssetDep(source_key(t)) for t in sorted(tables)]
+
+
+def _description(project: CompiledProject, model: str) -> str:
+    spec = project.specs.models[model]
+    rows = ["| environment | tag | reads | target |", "|---|---|---|---|"]
+    for env in project.environments_of(model):
+        job = project.job(model, env)
+        tag = f"{job.tag.name} (latest)" if job.follows_latest else job.tag.name
+        reads = "<br>".join(str(s.actual) for s in job.sources)
+        rows.append(f"| {env} | {tag} | {reads} | {job.target} |")
+    return "\n".join([spec.spec.description, "", "**Model Jobs**", "", *rows])
+
+
+def _metadata(job: ResolvedJob, result: Materialization, run_id: str) -> dict:
+    return {
+        "environment": job.environment,
+        "tag": job.tag.name,
+        "sql_sha256": job.tag.sha256,
+        "compiled_sql": MetadataValue.md(f"```sql\n{job.create_sql}\n```"),
+        "sources_read": MetadataValue.json([s.to_metadata() for s in job.sources]),
+        "target": str(job.target),
+        "rows_written": result.rows_written,
+        "snowflake_query_ids": MetadataValue.json(result.query_ids),
+        "role": job.environment_spec.role,
+        "warehouse": job.environment_spec.warehouse,
+        "dagster/table_name": str(job.target),
+        "dagster/row_count": result.rows_written,
+        "dagster/column_schema": TableSchema(
+            columns=[TableColumn(name, type) for name, type in result.target_columns.items()]
+        ),
+        "run_id": run_id,
+    }
+
+
+def model_asset(project: CompiledProject, model: str) -> AssetsDefinition:
+    spec = project.specs.models[model]
+    environments = project.environments_of(model)
+
+    @asset(
+        key=model_key(model),
+        partitions_def=StaticPartitionsDefinition(environments),
+        deps=_deps(project, model),
+        description=_description(project, model),
+        group_name=spec.spec.group,
+        owners=list(spec.spec.owners),
+        kinds={"snowflake"},
+        metadata={"environments": MetadataValue.json({
+            env: {"tag": project.job(model, env).tag.name, "target": str(project.job(model, env).target)}
+            for env in environments
+        })},
+    )
+    def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
+        job = project.job(model, context.partition_key)
+        tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run_id)
+        with job_connection(
+            snowflake,
+            role=job.environment_spec.role,
+            warehouse=job.environment_spec.warehouse,
+            session_parameters={"QUERY_TAG": tag},
+        ) as connection:
+            result = materialize(job, connection, project.specs.sources, log=context.log.info)
+        return MaterializeResult(metadata=_metadata(job, result, context.run_id))
+
+    return _materialize_model
+
+
+def model_assets(project: CompiledProject) -> list[AssetsDefinition]:
+    return [model_asset(project, model) for model in project.model_order()]

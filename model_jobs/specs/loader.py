@@ -1,0 +1,208 @@
+"""Read job_specs/ into typed specs, checking what can be checked without parsing SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model_jobs.identifiers import TableName
+from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.models import (
+    LATEST,
+    MODEL_NAME,
+    EnvironmentsFile,
+    EnvironmentSpec,
+    JobsFile,
+    JobSpec,
+    ModelSpec,
+    SourceSpec,
+    SourcesFile,
+)
+from model_jobs.specs.pydantic_errors import parse_document
+from model_jobs.specs.tags import Tag, load_tags
+from model_jobs.specs.yaml_source import YamlDocument, YamlLoadError, load_yaml
+
+ENVIRONMENTS_FILE = "environments.yaml"
+SOURCES_FILE = "sources.yaml"
+MODELS_DIR = "models"
+JOBS_DIR = "jobs"
+MODEL_FILE = "model.yaml"
+WORKING_SQL = "model.sql"
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    spec: ModelSpec
+    directory: Path
+    tags: tuple[Tag, ...]  # oldest first
+
+    @property
+    def newest_tag(self) -> Tag | None:
+        return self.tags[-1] if self.tags else None
+
+    def tag(self, name: str) -> Tag | None:
+        return next((t for t in self.tags if t.name == name), None)
+
+
+@dataclass(frozen=True)
+class JobEntry:
+    """One Model Job as written: where it came from, so later checks can cite the line."""
+
+    model: str
+    environment: str
+    spec: JobSpec
+    document: YamlDocument
+
+    @property
+    def file(self) -> Path:
+        return self.document.path
+
+    def line(self, *loc: str | int) -> int | None:
+        return self.document.line_of(("jobs", self.environment, *loc))
+
+
+@dataclass(frozen=True)
+class SpecSet:
+    root: Path
+    design_environment: str
+    environments: dict[str, EnvironmentSpec]
+    sources: dict[TableName, SourceSpec]
+    models: dict[str, Model]
+    jobs: list[JobEntry] = field(default_factory=list)
+
+    def jobs_of(self, model: str) -> list[JobEntry]:
+        return [j for j in self.jobs if j.model == model]
+
+
+def _document(path: Path, errors: ErrorCollector) -> YamlDocument | None:
+    try:
+        return load_yaml(path)
+    except YamlLoadError as exc:
+        errors.add(path, "", exc.message, exc.line)
+        return None
+
+
+def _load_environments(root: Path, errors: ErrorCollector) -> EnvironmentsFile | None:
+    path = root / ENVIRONMENTS_FILE
+    if not path.is_file():
+        errors.add(path, "", "missing: every job_specs folder needs environments.yaml")
+        return None
+    doc = _document(path, errors)
+    parsed = doc and parse_document(doc, EnvironmentsFile, errors)
+    if parsed and parsed.design_environment not in parsed.environments:
+        errors.add(path, "design_environment", f"{parsed.design_environment!r} is not an environment; "
+                   f"allowed: {', '.join(parsed.environments)}", doc.line_of(("design_environment",)))
+    return parsed
+
+
+def _load_sources(root: Path, errors: ErrorCollector) -> dict[TableName, SourceSpec]:
+    path = root / SOURCES_FILE
+    if not path.is_file():
+        return {}
+    doc = _document(path, errors)
+    parsed = doc and parse_document(doc, SourcesFile, errors)
+    return {TableName.parse(k): v for k, v in parsed.sources.items()} if parsed else {}
+
+
+def _load_models(root: Path, errors: ErrorCollector) -> dict[str, Model]:
+    models: dict[str, Model] = {}
+    models_dir = root / MODELS_DIR
+    for directory in sorted(p for p in models_dir.glob("*") if p.is_dir()) if models_dir.is_dir() else []:
+        if not MODEL_NAME.match(directory.name):
+            errors.add(directory, "", "model folder names must be lower-case letters, digits and '_', "
+                       "starting with a letter")
+            continue
+        meta_path = directory / MODEL_FILE
+        if not meta_path.is_file():
+            errors.add(meta_path, "", f"missing: each model folder needs {MODEL_FILE} with a description")
+            continue
+        doc = _document(meta_path, errors)
+        spec = doc and parse_document(doc, ModelSpec, errors)
+        tags = load_tags(directory, errors)
+        if spec:
+            models[directory.name] = Model(directory.name, spec, directory, tuple(tags))
+    return models
+
+
+def _load_jobs(
+    root: Path, environments: EnvironmentsFile | None, models: dict[str, Model], errors: ErrorCollector
+) -> list[JobEntry]:
+    jobs: list[JobEntry] = []
+    where: dict[tuple[str, str], Path] = {}
+    jobs_dir = root / JOBS_DIR
+    for path in sorted(jobs_dir.glob("*.yaml")) if jobs_dir.is_dir() else []:
+        doc = _document(path, errors)
+        parsed = doc and parse_document(doc, JobsFile, errors)
+        if not parsed:
+            continue
+        model = models.get(parsed.model)
+        if model is None:
+            errors.add(path, "model", f"unknown model {parsed.model!r}; known: "
+                       f"{', '.join(models) or '(none)'}", doc.line_of(("model",)))
+            continue
+        for env, spec in parsed.jobs.items():
+            entry = JobEntry(parsed.model, env, spec, doc)
+            if environments and env not in environments.environments:
+                errors.add(path, f"jobs.{env}", f"unknown environment {env!r}; allowed: "
+                           f"{', '.join(environments.environments)}", entry.line())
+                continue
+            if (parsed.model, env) in where:
+                errors.add(path, f"jobs.{env}", f"model {parsed.model!r} already has a job in "
+                           f"environment {env!r} (in {where[(parsed.model, env)]}); one job per "
+                           "environment", entry.line())
+                continue
+            where[(parsed.model, env)] = path
+            if not _check_tag(entry, model, environments, errors):
+                continue
+            jobs.append(entry)
+    return jobs
+
+
+def _check_tag(
+    entry: JobEntry, model: Model, environments: EnvironmentsFile | None, errors: ErrorCollector
+) -> bool:
+    tag = entry.spec.tag
+    field_name = f"jobs.{entry.environment}.tag"
+    if tag == LATEST:
+        design = environments.design_environment if environments else None
+        if entry.environment != design:
+            errors.add(entry.file, field_name, f"'latest' is only allowed in the design environment "
+                       f"({design}); pin a tag: {', '.join(t.name for t in model.tags) or '(none)'}",
+                       entry.line("tag"))
+            return False
+        if not model.tags:
+            errors.add(entry.file, field_name, f"model {model.name!r} has no tags yet", entry.line("tag"))
+            return False
+        return True
+    if model.tag(tag) is None:
+        errors.add(entry.file, field_name, f"model {model.name!r} has no tag {tag!r}; allowed: "
+                   f"{', '.join(t.name for t in model.tags) or '(none)'}"
+                   + (f" or 'latest'" if environments and entry.environment == environments.design_environment else ""),
+                   entry.line("tag"))
+        return False
+    return True
+
+
+def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
+    """Load everything under `root`. Returns the specs (None if unusable) and all errors found."""
+    errors = ErrorCollector()
+    root = Path(root)
+    if not root.is_dir():
+        errors.add(root, "", "job_specs folder not found")
+        return None, errors
+    environments = _load_environments(root, errors)
+    sources = _load_sources(root, errors)
+    models = _load_models(root, errors)
+    jobs = _load_jobs(root, environments, models, errors)
+    if environments is None:
+        return None, errors
+    specs = SpecSet(
+        root=root,
+        design_environment=environments.design_environment,
+        environments=dict(environments.environments),
+        sources=sources,
+        models=models,
+        jobs=jobs,
+    )
+    return specs, errors

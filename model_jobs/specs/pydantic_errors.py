@@ -1,0 +1,97 @@
+"""Turn pydantic validation errors into spec errors that say what is allowed."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.yaml_source import YamlDocument
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = options[0] if len(options) == 1 else annotation
+            if len(options) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The spec model class found by following `loc` from `root`, if any."""
+    current: Any = root
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next(
+                (f for name, f in current.model_fields.items() if part in (name, f.alias)), None
+            )
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        elif typing.get_origin(current) is list:
+            current = typing.get_args(current)[0]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def describe(error: dict, root: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        parent = _model_at(root, loc[:-1])
+        allowed = f"; allowed: {', '.join(_field_names(parent))}" if parent else ""
+        return f"unknown field {loc[-1]!r}{allowed}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_type":
+        got = type(error.get("input")).__name__
+        return f"must be a string, got {got} (quote it in YAML, e.g. \"2026.1\")"
+    if kind in ("dict_type", "model_type"):
+        return f"must be a mapping, got {type(error.get('input')).__name__}"
+    if kind == "list_type":
+        return f"must be a list, got {type(error.get('input')).__name__}"
+    if kind == "too_short":
+        return "must not be empty"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def field_path(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p != "[key]"]
+    return ".".join(parts)
+
+
+def parse_document(
+    doc: YamlDocument, model: type[BaseModel], errors: ErrorCollector
+) -> BaseModel | None:
+    """Validate a whole YAML document against `model`; record every error, return None on any."""
+    if not isinstance(doc.data, dict):
+        got = "an empty file" if doc.data is None else type(doc.data).__name__
+        errors.add(doc.path, "", f"must be a mapping with fields {', '.join(_field_names(model))}; got {got}", 1)
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = doc.line_of(tuple(p for p in loc if p != "[key]"))
+            errors.add(doc.path, field_path(loc), describe(error, model), line)
+        return None

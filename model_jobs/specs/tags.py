@@ -1,0 +1,101 @@
+"""Model tags: immutable SQL snapshots under models/<model>/tags/, listed in tags.lock.
+
+tags.lock holds one JSON object per line, oldest first:
+    {"tag": "2026.1", "sha256": "<hex>", "created": "2026-11-01T09:00:00Z", "message": "..."}
+The newest tag is the last line; that is what a design-environment job with `tag: latest` runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.models import TAG_NAME
+
+LOCK_FILE = "tags.lock"
+TAGS_DIR = "tags"
+LOCK_FIELDS = ("tag", "sha256", "created", "message")
+
+
+def sql_sha256(sql: str) -> str:
+    return hashlib.sha256(sql.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    sql: str
+    sha256: str
+    created: str
+    message: str
+    path: Path
+
+
+def _read_lock(lock: Path, errors: ErrorCollector) -> list[dict]:
+    entries: list[dict] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors.add(lock, "", f"broken line: {exc.msg}; each line must be a JSON object "
+                       f"with {', '.join(LOCK_FIELDS)}", number)
+            continue
+        if not isinstance(entry, dict) or set(entry) != set(LOCK_FIELDS) or not all(
+            isinstance(entry[k], str) for k in LOCK_FIELDS
+        ):
+            errors.add(lock, "", f"broken line: expected a JSON object with exactly the string "
+                       f"fields {', '.join(LOCK_FIELDS)}", number)
+            continue
+        if not TAG_NAME.match(entry["tag"]) or entry["tag"] == "latest":
+            errors.add(lock, "tag", f"{entry['tag']!r} is not a valid tag name: use letters, "
+                       "digits, '.', '_' and '-' ('latest' is reserved)", number)
+            continue
+        if entry["tag"] in seen:
+            errors.add(lock, "tag", f"tag {entry['tag']!r} is listed twice", number)
+            continue
+        seen.add(entry["tag"])
+        entries.append({**entry, "line": number})
+    return entries
+
+
+def load_tags(model_dir: Path, errors: ErrorCollector) -> list[Tag]:
+    """Tags of one model, oldest first. Every mismatch between files and lock is an error."""
+    lock = model_dir / LOCK_FILE
+    tags_dir = model_dir / TAGS_DIR
+    files = {p.stem: p for p in sorted(tags_dir.glob("*.sql"))} if tags_dir.is_dir() else {}
+    if not lock.is_file():
+        if files:
+            errors.add(lock, "", f"missing: {len(files)} tag file(s) exist but no lock records them")
+        else:
+            errors.add(model_dir, "tags", f"the model has no tags: add {TAGS_DIR}/<tag>.sql and {LOCK_FILE}")
+        return []
+    tags: list[Tag] = []
+    for entry in _read_lock(lock, errors):
+        path = files.pop(entry["tag"], None)
+        if path is None:
+            errors.add(lock, "tag", f"tag {entry['tag']!r} has no file {TAGS_DIR}/{entry['tag']}.sql",
+                       entry["line"])
+            continue
+        sql = path.read_text(encoding="utf-8")
+        digest = sql_sha256(sql)
+        if digest != entry["sha256"]:
+            errors.add(path, "", f"tag {entry['tag']!r} was changed after it was created (sha256 "
+                       f"{digest[:12]}… but {LOCK_FILE} says {entry['sha256'][:12]}…); tags are "
+                       "immutable: restore the file and create a new tag instead")
+            continue
+        tags.append(Tag(entry["tag"], sql, digest, entry["created"], entry["message"], path))
+    for name, path in files.items():
+        errors.add(path, "", f"tag file {name!r} is not recorded in {LOCK_FILE}; tags are created "
+                   "by deploying, not by adding files")
+    return tags
+
+
+def lock_line(tag: str, sql: str, created: str, message: str) -> str:
+    """One tags.lock line for a new tag (keys in a fixed order, so diffs stay readable)."""
+    return json.dumps({"tag": tag, "sha256": sql_sha256(sql), "created": created, "message": message})

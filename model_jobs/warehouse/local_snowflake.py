@@ -1,0 +1,118 @@
+"""The embedded local Snowflake: a fakesnow server on 127.0.0.1 that keeps its data on disk.
+
+Every client (webserver, daemon, run workers, tests) talks to it with the real Snowflake
+connector over HTTP, so the code path is the one production uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+PORT_ENV = "MODEL_JOBS_LOCAL_SNOWFLAKE_PORT"
+DATA_DIR_ENV = "MODEL_JOBS_LOCAL_SNOWFLAKE_DIR"
+DEFAULT_PORT = 8765
+DEFAULT_DATA_DIR = ".local_snowflake"
+HOST = "127.0.0.1"
+
+
+def configured_port() -> int:
+    raw = os.environ.get(PORT_ENV)
+    if not raw:
+        return DEFAULT_PORT
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"{PORT_ENV}={raw!r} is not a TCP port number")
+    return int(raw)
+
+
+def configured_data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+
+
+def _app(data_dir: Path | None):
+    # fakesnow's package exports a function named `server` and has a submodule of the same
+    # name; import_module returns the submodule whichever was bound first.
+    server_module = importlib.import_module("fakesnow.server")
+    # fakesnow logs every login and statement at INFO, and DuckDB warns on every Arrow result.
+    logging.getLogger("fakesnow.server").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+    from fakesnow.instance import FakeSnow
+
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    # The built-in db_path options do not hold across connections; sharing one FakeSnow that
+    # attaches its databases under data_dir does, and survives restarts.
+    server_module.shared_fs = FakeSnow(db_path=str(data_dir) if data_dir is not None else None)
+    return server_module.app
+
+
+def is_listening(port: int, host: str = HOST) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_until_listening(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not is_listening(port):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the local Snowflake did not start on {HOST}:{port} within {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def serve(port: int, data_dir: Path) -> None:
+    """Run the server in the foreground until interrupted."""
+    import uvicorn
+
+    uvicorn.run(_app(data_dir), host=HOST, port=port, log_level="warning")
+
+
+@contextlib.contextmanager
+def running_in_thread(port: int | None = None, data_dir: Path | None = None) -> Iterator[int]:
+    """Serve from a thread of this process (tests, one-shot demo); yields the port."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(_app(data_dir), host=HOST, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="local-snowflake", daemon=True)
+    thread.start()
+    try:
+        wait_until_listening(port)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def start_process(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen:
+    """Serve from a child process (make dev), so Dagster's processes can all reach it."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "model_jobs.cli", "local-snowflake", "--port", str(port),
+             "--data-dir", str(data_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_listening(port)
+    except TimeoutError:
+        process.terminate()
+        raise
+    return process
