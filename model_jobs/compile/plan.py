@@ -185,6 +185,8 @@ def compile_project(specs: SpecSet, errors: ErrorCollector) -> CompiledProject:
             try:
                 sources.append(resolve_table(table, mapping, design_targets, env_targets, entry.model))
             except UnresolvedUpstream as exc:
+                if (exc.upstream, entry.environment) in specs.rejected_jobs:
+                    continue  # the upstream job's own error is reported; this job is skipped
                 errors.add(entry.file, f"jobs.{entry.environment}.source_mapping", f"model "
                            f"{entry.model!r} reads {exc.table} (the target of model {exc.upstream!r}), "
                            f"but {exc.upstream!r} has no job in {entry.environment!r}: add one, or map "

@@ -49,7 +49,7 @@ def table_name_of(node: exp.Table) -> TableName | None:
 @dataclass(frozen=True)
 class ParsedSql:
     expression: exp.Expr
-    tables: tuple[TableName, ...]  # distinct, in order of first appearance
+    tables: tuple[TableName, ...]  # distinct, sorted
 
 
 def parse_model_sql(sql: str) -> ParsedSql:
@@ -74,4 +74,4 @@ def parse_model_sql(sql: str) -> ParsedSql:
             )
         if name not in tables:
             tables.append(name)
-    return ParsedSql(expression, tuple(tables))
+    return ParsedSql(expression, tuple(sorted(tables)))

@@ -6,6 +6,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    Failure,
     AssetsDefinition,
     MaterializeResult,
     MetadataValue,
@@ -20,6 +21,7 @@ from dagster_snowflake import SnowflakeResource
 from model_jobs.compile.plan import CompiledProject, ResolvedJob
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.materialize import Materialization, materialize
+from model_jobs.runtime.source_check import SourceSchemaMismatch
 from model_jobs.warehouse.resource import job_connection, query_tag
 
 
@@ -124,15 +126,19 @@ def model_asset(project: CompiledProject, model: str) -> AssetsDefinition:
     )
     def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
         job = project.job(model, context.partition_key)
-        tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run_id)
+        tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
         with job_connection(
             snowflake,
             role=job.environment_spec.role,
             warehouse=job.environment_spec.warehouse,
             session_parameters={"QUERY_TAG": tag},
         ) as connection:
-            result = materialize(job, connection, project.specs.sources, log=context.log.info)
-        return MaterializeResult(metadata=_metadata(job, result, context.run_id))
+            try:
+                result = materialize(job, connection, project.specs.sources, log=context.log.info)
+            except SourceSchemaMismatch as exc:
+                # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
+                raise Failure(description=str(exc), allow_retries=False) from exc
+        return MaterializeResult(metadata=_metadata(job, result, context.run.run_id))
 
     return _materialize_model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, Definitions, materialize
 
 from model_jobs.compile.plan import CompiledProject
 from model_jobs.defs.build import build_definitions
@@ -28,25 +28,36 @@ class JobOutcome:
         return self.error is None
 
 
+def materialize_job(
+    defs: Definitions, project: CompiledProject, model: str, environment: str, instance: DagsterInstance
+) -> JobOutcome:
+    """Run one Model Job (one partition of one model asset) and report how it went."""
+    job = project.job(model, environment)
+    asset_def = defs.get_assets_def(model)
+    result = materialize([asset_def], partition_key=environment, resources=defs.resources,
+                         instance=instance, raise_on_error=False, run_config=QUIET)
+    if result.success:
+        event = result.asset_materializations_for_node(asset_def.op.name)[0]
+        return JobOutcome(model, environment, job.tag.name, str(job.target), event.metadata["rows_written"].value)
+    failure = next((e for e in result.all_events if e.is_step_failure), None)
+    error = _root_cause(failure.step_failure_data.error) if failure else "run failed"
+    return JobOutcome(model, environment, job.tag.name, str(job.target), None, error)
+
+
+def _root_cause(error) -> str:
+    # Dagster wraps the exception raised in the asset; the innermost cause says what went wrong.
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 def materialize_all(project: CompiledProject, instance: DagsterInstance) -> list[JobOutcome]:
     defs = build_definitions(project)
-    resources = defs.resources
-    outcomes = []
-    for model in project.model_order():
-        asset_def = defs.get_assets_def(model)
-        for env in project.environments_of(model):
-            job = project.job(model, env)
-            result = materialize([asset_def], partition_key=env, resources=resources, instance=instance,
-                                 raise_on_error=False, run_config=QUIET)
-            rows, error = None, None
-            if result.success:
-                event = result.asset_materializations_for_node(asset_def.op.name)[0]
-                rows = event.metadata["rows_written"].value
-            else:
-                failure = next((e for e in result.all_events if e.is_step_failure), None)
-                error = failure.step_failure_data.error.message.strip() if failure else "run failed"
-            outcomes.append(JobOutcome(model, env, job.tag.name, str(job.target), rows, error))
-    return outcomes
+    return [
+        materialize_job(defs, project, model, env, instance)
+        for model in project.model_order()
+        for env in project.environments_of(model)
+    ]
 
 
 def render_table(outcomes: list[JobOutcome]) -> str:

@@ -70,6 +70,9 @@ class SpecSet:
     sources: dict[TableName, SourceSpec]
     models: dict[str, Model]
     jobs: list[JobEntry] = field(default_factory=list)
+    # (model, environment) of jobs written but rejected: their errors are already reported, so
+    # checks that depend on them must not report a second, misleading "has no job" error.
+    rejected_jobs: frozenset[tuple[str, str]] = frozenset()
 
     def jobs_of(self, model: str) -> list[JobEntry]:
         return [j for j in self.jobs if j.model == model]
@@ -127,8 +130,9 @@ def _load_models(root: Path, errors: ErrorCollector) -> dict[str, Model]:
 
 def _load_jobs(
     root: Path, environments: EnvironmentsFile | None, models: dict[str, Model], errors: ErrorCollector
-) -> list[JobEntry]:
+) -> tuple[list[JobEntry], set[tuple[str, str]]]:
     jobs: list[JobEntry] = []
+    rejected: set[tuple[str, str]] = set()
     where: dict[tuple[str, str], Path] = {}
     jobs_dir = root / JOBS_DIR
     for path in sorted(jobs_dir.glob("*.yaml")) if jobs_dir.is_dir() else []:
@@ -154,9 +158,10 @@ def _load_jobs(
                 continue
             where[(parsed.model, env)] = path
             if not _check_tag(entry, model, environments, errors):
+                rejected.add((parsed.model, env))
                 continue
             jobs.append(entry)
-    return jobs
+    return jobs, rejected
 
 
 def _check_tag(
@@ -194,7 +199,7 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
     environments = _load_environments(root, errors)
     sources = _load_sources(root, errors)
     models = _load_models(root, errors)
-    jobs = _load_jobs(root, environments, models, errors)
+    jobs, rejected = _load_jobs(root, environments, models, errors)
     if environments is None:
         return None, errors
     specs = SpecSet(
@@ -204,5 +209,6 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         sources=sources,
         models=models,
         jobs=jobs,
+        rejected_jobs=frozenset(rejected),
     )
     return specs, errors

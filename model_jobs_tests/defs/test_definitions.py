@@ -1,0 +1,61 @@
+"""The code location as Dagster sees it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from dagster import AssetKey
+
+from model_jobs.defs.build import build_definitions
+from model_jobs_tests.conftest import REPO
+
+ENVIRONMENTS = ["marketing_dev", "marketing_prd", "sandbox"]
+
+
+def test_one_partitioned_asset_per_model(demo_project):
+    graph = build_definitions(demo_project).resolve_asset_graph()
+    for model in ["customers_dim", "orders_enriched", "customer_ltv"]:
+        node = graph.get(AssetKey(model))
+        assert node.partitions_def.get_partition_keys() == ENVIRONMENTS
+        assert node.kinds == {"snowflake"}
+        assert node.group_name == "marketing"
+        assert "team:marketing" in node.owners
+    ltv = graph.get(AssetKey("customer_ltv"))
+    assert ltv.parent_keys == {AssetKey("customers_dim"), AssetKey("orders_enriched")}
+    assert graph.get(AssetKey("orders_enriched")).parent_keys == {
+        AssetKey(["datalake_dev", "raw", "orders"]), AssetKey(["datalake_dev", "raw", "order_items"])
+    }
+    sources = {k for k in graph.get_all_asset_keys() if graph.get(k).is_external}
+    assert sources == {AssetKey(["datalake_dev", "raw", t]) for t in ["orders", "order_items", "customers"]}
+
+
+def test_description_lists_each_environments_tag(demo_project):
+    graph = build_definitions(demo_project).resolve_asset_graph()
+    description = graph.get(AssetKey("orders_enriched")).description
+    assert description.startswith("Orders with their total value")
+    assert "| marketing_dev | 2026.2 (latest) |" in description
+    assert "| marketing_prd | 2026.1 | DATALAKE_PRD.RAW.ORDERS<br>DATALAKE_PRD.RAW.ORDER_ITEMS |" in description
+
+
+def dagster_validate(env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300,
+    )
+
+
+def test_dagster_definitions_validate_passes():
+    result = dagster_validate()
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_location_refuses_to_load_invalid_specs(specs_copy):
+    jobs = specs_copy / "jobs" / "orders_enriched.yaml"
+    jobs.write_text(jobs.read_text().replace('tag: "2026.1"', 'tag: "2025.9"'))
+    result = dagster_validate({"MODEL_JOBS_SPECS_DIR": str(specs_copy)})
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "job_specs are invalid (1 error):" in output
+    assert "orders_enriched.yaml:7: jobs.marketing_prd.tag: model 'orders_enriched' has no tag '2025.9'" in output

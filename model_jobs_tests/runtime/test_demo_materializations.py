@@ -1,0 +1,150 @@
+"""Every demo Model Job materialized through Dagster on the embedded Snowflake: each environment
+gets exactly what its tag and source mapping imply."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
+
+from model_jobs.demo.run_all import materialize_all
+from model_jobs.demo.seed import DEV, PRD, SAMPLE
+
+
+def money(value) -> Decimal:
+    # The embedded Snowflake computes NUMBER(38,0) * NUMBER(10,2) as a double; Snowflake as NUMBER.
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def order_facts(data: dict) -> dict[int, tuple]:
+    """ORDER_ID -> (CUSTOMER_ID, STATUS, total, item count), computed in Python from the seed."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    items: dict[int, int] = defaultdict(int)
+    for order_id, _line, _product, quantity, price in data["ORDER_ITEMS"]:
+        totals[order_id] += quantity * Decimal(str(price))
+        items[order_id] += quantity
+    return {o[0]: (o[1], o[3], totals[o[0]], items[o[0]]) for o in data["ORDERS"]}
+
+
+@pytest.fixture(scope="module")
+def runs(warehouse, demo_project):
+    with DagsterInstance.ephemeral() as instance:
+        outcomes = materialize_all(demo_project, instance)
+        yield instance, {(o.model, o.environment): o for o in outcomes}
+
+
+def columns(query, table: str) -> list[str]:
+    database, schema, name = table.split(".")
+    rows = query(
+        f'SELECT COLUMN_NAME FROM "{database}".INFORMATION_SCHEMA.COLUMNS '
+        "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+        (schema, name),
+    )
+    return [r[0] for r in rows]
+
+
+def test_every_demo_job_succeeds(runs, demo_project):
+    _, outcomes = runs
+    assert len(outcomes) == 9
+    assert [o.error for o in outcomes.values() if not o.ok] == []
+
+
+def test_customers_dim_per_environment(runs, query):
+    # prd runs sprint-41 over DATALAKE_PRD.CRM.CUSTOMERS (table-level mapping).
+    assert columns(query, "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM") == ["CUSTOMER_ID", "NAME", "COUNTRY"]
+    prd = set(query("SELECT CUSTOMER_ID, NAME, COUNTRY FROM ANALYTICS_PRD.MARTS.CUSTOMERS_DIM"))
+    assert prd == {(c[0], c[1], c[3]) for c in PRD["CUSTOMERS"]}
+    assert len(prd) == 120
+
+    # dev follows the newest tag, sprint-42: upper-cased country and e-mail domain.
+    assert columns(query, "ANALYTICS_DEV.MARTS.CUSTOMERS_DIM") == [
+        "CUSTOMER_ID", "NAME", "COUNTRY", "EMAIL_DOMAIN", "SIGNUP_MONTH"
+    ]
+    dev = set(query("SELECT CUSTOMER_ID, COUNTRY, EMAIL_DOMAIN FROM ANALYTICS_DEV.MARTS.CUSTOMERS_DIM"))
+    assert dev == {(c[0], c[3].upper(), c[2].split("@")[1]) for c in DEV["CUSTOMERS"]}
+
+    # sandbox reads the SAMPLE schema (schema-level mapping).
+    sandbox = {r[0] for r in query("SELECT CUSTOMER_ID FROM SANDBOX.MARKETING.CUSTOMERS_DIM")}
+    assert sandbox == {c[0] for c in SAMPLE["CUSTOMERS"]} == set(range(1, 11))
+
+
+def test_orders_enriched_per_environment(runs, query):
+    # prd: tag 2026.1 over DATALAKE_PRD (database-level mapping): cancelled orders included.
+    assert "ITEM_COUNT" not in columns(query, "ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")
+    prd = {r[0]: money(r[1]) for r in query("SELECT ORDER_ID, ORDER_TOTAL FROM ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")}
+    assert prd == {order_id: facts[2] for order_id, facts in order_facts(PRD).items()}
+
+    # dev: tag 2026.2 drops cancelled orders and adds ITEM_COUNT.
+    dev = {r[0]: (money(r[1]), r[2]) for r in query(
+        "SELECT ORDER_ID, ORDER_TOTAL, ITEM_COUNT FROM ANALYTICS_DEV.MARTS.ORDERS_ENRICHED"
+    )}
+    expected = {i: (f[2], f[3]) for i, f in order_facts(DEV).items() if f[1] != "CANCELLED"}
+    assert dev == expected
+    assert len(dev) < len(DEV["ORDERS"])  # some dev orders were cancelled
+
+    sandbox = {r[0] for r in query("SELECT ORDER_ID FROM SANDBOX.MARKETING.ORDERS_ENRICHED")}
+    assert sandbox == {i for i, f in order_facts(SAMPLE).items() if f[1] != "CANCELLED"}
+
+
+def test_customer_ltv_reads_upstream_models_in_its_own_environment(runs, query):
+    # prd 2026.1: every customer (left join), value over prd's orders_enriched (incl. cancelled).
+    facts = order_facts(PRD)
+    value: dict[int, Decimal] = defaultdict(Decimal)
+    count: dict[int, int] = defaultdict(int)
+    for customer_id, _status, total, _items in facts.values():
+        value[customer_id] += total
+        count[customer_id] += 1
+    prd = {r[0]: (r[1], money(r[2])) for r in query(
+        "SELECT CUSTOMER_ID, ORDERS, LIFETIME_VALUE FROM ANALYTICS_PRD.MARTS.CUSTOMER_LTV"
+    )}
+    assert prd == {c[0]: (count[c[0]], value[c[0]]) for c in PRD["CUSTOMERS"]}
+
+    # dev 2026.2: only customers with a non-cancelled order, from dev's orders_enriched.
+    dev_customers = {f[0] for f in order_facts(DEV).values() if f[1] != "CANCELLED"}
+    dev = {r[0] for r in query("SELECT CUSTOMER_ID FROM ANALYTICS_DEV.MARTS.CUSTOMER_LTV")}
+    assert dev == dev_customers
+    # sandbox writes to its own target name.
+    assert query("SELECT COUNT(*) FROM SANDBOX.MARKETING.CUSTOMER_LTV_TRIAL")[0][0] > 0
+
+
+def test_materialization_metadata_and_table_comment(runs, query, demo_project):
+    instance, outcomes = runs
+    job = demo_project.job("customers_dim", "marketing_prd")
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("customers_dim"), asset_partitions=["marketing_prd"]), limit=1
+    ).records
+    metadata = records[0].asset_materialization.metadata
+    assert metadata["tag"].value == "sprint-41"
+    assert metadata["sql_sha256"].value == job.tag.sha256
+    assert metadata["target"].value == "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM"
+    assert metadata["rows_written"].value == 120 == outcomes[("customers_dim", "marketing_prd")].rows
+    assert metadata["dagster/row_count"].value == 120
+    assert metadata["sources_read"].value == [
+        {"design": "DATALAKE_DEV.RAW.CUSTOMERS", "read": "DATALAKE_PRD.CRM.CUSTOMERS", "via": "table mapping"}
+    ]
+    assert job.create_sql in metadata["compiled_sql"].value
+    assert '"DATALAKE_PRD"."CRM"."CUSTOMERS"' in metadata["compiled_sql"].value
+    query_ids = metadata["snowflake_query_ids"].value
+    assert len(query_ids) == 3 and all(isinstance(q, str) and len(q) >= 32 for q in query_ids)
+    assert [c.name for c in metadata["dagster/column_schema"].value.columns] == ["CUSTOMER_ID", "NAME", "COUNTRY"]
+
+    comment = query(
+        "SELECT COMMENT FROM ANALYTICS_PRD.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+        ("MARTS", "CUSTOMERS_DIM"),
+    )[0][0]
+    assert json.loads(comment) == {"model_jobs": {
+        "model": "customers_dim", "environment": "marketing_prd", "tag": "sprint-41", "sql_sha256": job.tag.sha256,
+    }}
+
+
+def test_rerun_replaces_rather_than_appends(runs, demo_project, query):
+    instance, _ = runs
+    from model_jobs.defs.build import build_definitions
+    from model_jobs.demo.run_all import materialize_job
+
+    outcome = materialize_job(build_definitions(demo_project), demo_project, "orders_enriched", "marketing_prd", instance)
+    assert outcome.ok and outcome.rows == 600
+    assert query("SELECT COUNT(*) FROM ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")[0][0] == 600
