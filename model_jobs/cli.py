@@ -87,6 +87,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     home = Path(env.setdefault("DAGSTER_HOME", str(Path(DAGSTER_HOME_DIR).resolve())))
     home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # an empty one: default local storage, without a warning
     server = None
     if uses_local_snowflake():
         port = local_snowflake.configured_port()

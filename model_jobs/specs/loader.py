@@ -35,7 +35,8 @@ class Model:
     name: str
     spec: ModelSpec
     directory: Path
-    tags: tuple[Tag, ...]  # oldest first
+    tags: tuple[Tag, ...]  # valid tags, oldest first
+    broken_tags: frozenset[str] = frozenset()  # exist, but failed their checks (already reported)
 
     @property
     def newest_tag(self) -> Tag | None:
@@ -108,8 +109,10 @@ def _load_sources(root: Path, errors: ErrorCollector) -> dict[TableName, SourceS
     return {TableName.parse(k): v for k, v in parsed.sources.items()} if parsed else {}
 
 
-def _load_models(root: Path, errors: ErrorCollector) -> dict[str, Model]:
+def _load_models(root: Path, errors: ErrorCollector) -> tuple[dict[str, Model], set[str]]:
+    """Valid models by name, and the names of model folders that exist but are invalid."""
     models: dict[str, Model] = {}
+    invalid: set[str] = set()
     models_dir = root / MODELS_DIR
     for directory in sorted(p for p in models_dir.glob("*") if p.is_dir()) if models_dir.is_dir() else []:
         if not MODEL_NAME.match(directory.name):
@@ -117,19 +120,26 @@ def _load_models(root: Path, errors: ErrorCollector) -> dict[str, Model]:
                        "starting with a letter")
             continue
         meta_path = directory / MODEL_FILE
+        tags, broken = load_tags(directory, errors)
         if not meta_path.is_file():
             errors.add(meta_path, "", f"missing: each model folder needs {MODEL_FILE} with a description")
+            invalid.add(directory.name)
             continue
         doc = _document(meta_path, errors)
         spec = doc and parse_document(doc, ModelSpec, errors)
-        tags = load_tags(directory, errors)
         if spec:
-            models[directory.name] = Model(directory.name, spec, directory, tuple(tags))
-    return models
+            models[directory.name] = Model(directory.name, spec, directory, tuple(tags), frozenset(broken))
+        else:
+            invalid.add(directory.name)
+    return models, invalid
 
 
 def _load_jobs(
-    root: Path, environments: EnvironmentsFile | None, models: dict[str, Model], errors: ErrorCollector
+    root: Path,
+    environments: EnvironmentsFile | None,
+    models: dict[str, Model],
+    invalid_models: set[str],
+    errors: ErrorCollector,
 ) -> tuple[list[JobEntry], set[tuple[str, str]]]:
     jobs: list[JobEntry] = []
     rejected: set[tuple[str, str]] = set()
@@ -141,6 +151,10 @@ def _load_jobs(
         if not parsed:
             continue
         model = models.get(parsed.model)
+        if parsed.model in invalid_models:
+            # The model's own files carry the error; its jobs cannot be checked until they are fixed.
+            rejected.update((parsed.model, env) for env in parsed.jobs)
+            continue
         if model is None:
             errors.add(path, "model", f"unknown model {parsed.model!r}; known: "
                        f"{', '.join(models) or '(none)'}", doc.line_of(("model",)))
@@ -169,8 +183,12 @@ def _check_tag(
 ) -> bool:
     tag = entry.spec.tag
     field_name = f"jobs.{entry.environment}.tag"
+    if tag in model.broken_tags:
+        return False  # the tag exists but is broken: its own error is reported
     if tag == LATEST:
         design = environments.design_environment if environments else None
+        if environments is None or design not in environments.environments:
+            return True  # which environment may follow 'latest' is unknown until that error is fixed
         if entry.environment != design:
             errors.add(entry.file, field_name, f"'latest' is only allowed in the design environment "
                        f"({design}); pin a tag: {', '.join(t.name for t in model.tags) or '(none)'}",
@@ -198,8 +216,8 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         return None, errors
     environments = _load_environments(root, errors)
     sources = _load_sources(root, errors)
-    models = _load_models(root, errors)
-    jobs, rejected = _load_jobs(root, environments, models, errors)
+    models, invalid_models = _load_models(root, errors)
+    jobs, rejected = _load_jobs(root, environments, models, invalid_models, errors)
     if environments is None:
         return None, errors
     specs = SpecSet(

@@ -62,8 +62,13 @@ def describe(error: dict, root: type[BaseModel]) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "string_type":
-        got = type(error.get("input")).__name__
-        return f"must be a string, got {got} (quote it in YAML, e.g. \"2026.1\")"
+        value = error.get("input")
+        if value is None:
+            return "is empty; a value is required"
+        if isinstance(value, (bool, int, float)):
+            # YAML reads 2026.1 as a number and yes/no as booleans; quoting keeps the text.
+            return f"must be a string, got {type(value).__name__} {value!r} (quote it in YAML, e.g. \"2026.1\")"
+        return f"must be a string, got {type(value).__name__}"
     if kind in ("dict_type", "model_type"):
         return f"must be a mapping, got {type(error.get('input')).__name__}"
     if kind == "list_type":

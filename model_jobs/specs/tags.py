@@ -64,8 +64,9 @@ def _read_lock(lock: Path, errors: ErrorCollector) -> list[dict]:
     return entries
 
 
-def load_tags(model_dir: Path, errors: ErrorCollector) -> list[Tag]:
-    """Tags of one model, oldest first. Every mismatch between files and lock is an error."""
+def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[str]]:
+    """Valid tags of one model, oldest first, and the names of tags that exist but are broken.
+    Every mismatch between files and lock is an error."""
     lock = model_dir / LOCK_FILE
     tags_dir = model_dir / TAGS_DIR
     files = {p.stem: p for p in sorted(tags_dir.glob("*.sql"))} if tags_dir.is_dir() else {}
@@ -74,13 +75,15 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> list[Tag]:
             errors.add(lock, "", f"missing: {len(files)} tag file(s) exist but no lock records them")
         else:
             errors.add(model_dir, "tags", f"the model has no tags: add {TAGS_DIR}/<tag>.sql and {LOCK_FILE}")
-        return []
+        return [], set(files)
     tags: list[Tag] = []
+    broken: set[str] = set()
     for entry in _read_lock(lock, errors):
         path = files.pop(entry["tag"], None)
         if path is None:
             errors.add(lock, "tag", f"tag {entry['tag']!r} has no file {TAGS_DIR}/{entry['tag']}.sql",
                        entry["line"])
+            broken.add(entry["tag"])
             continue
         sql = path.read_text(encoding="utf-8")
         digest = sql_sha256(sql)
@@ -88,12 +91,14 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> list[Tag]:
             errors.add(path, "", f"tag {entry['tag']!r} was changed after it was created (sha256 "
                        f"{digest[:12]}… but {LOCK_FILE} says {entry['sha256'][:12]}…); tags are "
                        "immutable: restore the file and create a new tag instead")
+            broken.add(entry["tag"])
             continue
         tags.append(Tag(entry["tag"], sql, digest, entry["created"], entry["message"], path))
     for name, path in files.items():
         errors.add(path, "", f"tag file {name!r} is not recorded in {LOCK_FILE}; tags are created "
                    "by deploying, not by adding files")
-    return tags
+        broken.add(name)
+    return tags, broken
 
 
 def lock_line(tag: str, sql: str, created: str, message: str) -> str:
