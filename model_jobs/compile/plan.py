@@ -161,9 +161,11 @@ def compile_project(specs: SpecSet, errors: ErrorCollector) -> CompiledProject:
         target = targets[(entry.model, entry.environment)]
         other = seen_targets.setdefault((entry.environment, target), entry)
         if other is not entry:
-            errors.add(entry.file, f"jobs.{entry.environment}.target", f"{target} is already the target "
-                       f"of model {other.model!r} in {entry.environment!r}; each job needs its own table",
-                       entry.line("target"))
+            # Reported on both jobs: either one may be the one to change.
+            for this, that in ((entry, other), (other, entry)):
+                errors.add(this.file, f"jobs.{this.environment}.target", f"{target} is also the target of "
+                           f"model {that.model!r} in {this.environment!r} ({that.file}:{that.line('target')}); "
+                           "each job needs its own table", this.line("target"))
 
     jobs: dict[tuple[str, str], ResolvedJob] = {}
     for entry in specs.jobs:

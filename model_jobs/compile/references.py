@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -58,7 +59,15 @@ def parse_model_sql(sql: str) -> ParsedSql:
         statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
-        raise ModelSqlError(f"SQL does not parse: {first.get('description', exc)}", first.get("line")) from exc
+        description = first.get("description", str(exc))
+        if "Required keyword" in description:  # sqlglot's wording for an incomplete clause
+            description = "incomplete expression"
+        # sqlglot prints tokens as their Python repr; the text is what the author wrote.
+        description = re.sub(r"<Token token_type: [^,]+, text: ([^,]*),[^>]*>", r"'\1'", description)
+        near = (first.get("highlight") or "").strip()
+        where = f" near {near!r}" if near else ""
+        column = f" (column {first['col']})" if first.get("col") else ""
+        raise ModelSqlError(f"SQL does not parse: {description}{where}{column}", first.get("line")) from exc
     if len(statements) != 1:
         raise ModelSqlError(f"SQL must be exactly one SELECT statement, found {len(statements)} statements")
     expression = statements[0]

@@ -562,13 +562,19 @@ def test_dependency_cycle_between_two_models(specs):
 
 
 def test_two_jobs_in_one_environment_write_the_same_table(specs):
-    edit(specs, "jobs/customer_ltv.yaml", "table: CUSTOMER_LTV_TRIAL", "table: CUSTOMERS_DIM")
-    error = only_error(specs, "jobs/customers_dim.yaml", "jobs.sandbox.target")
-    assert error.line == line_of(specs, "jobs/customers_dim.yaml", "  sandbox:")
-    assert error.message == (
-        "SANDBOX.MARKETING.CUSTOMERS_DIM is already the target of model 'customer_ltv' in 'sandbox'; "
-        "each job needs its own table"
-    )
+    line = edit(specs, "jobs/customer_ltv.yaml", "table: CUSTOMER_LTV_TRIAL", "table: CUSTOMERS_DIM")
+    errors = spec_errors(specs)
+    assert [(rel(specs, e), e.field) for e in errors] == [
+        ("jobs/customer_ltv.yaml", "jobs.sandbox.target"),
+        ("jobs/customers_dim.yaml", "jobs.sandbox.target"),
+    ]
+    ltv, dim = errors
+    # Each side names the other job, with the line to look at.
+    assert ltv.line == line == 11
+    assert ltv.message.startswith("SANDBOX.MARKETING.CUSTOMERS_DIM is also the target of model 'customers_dim' in 'sandbox' (")
+    assert f"customers_dim.yaml:{dim.line}); each job needs its own table" in ltv.message
+    assert dim.line == line_of(specs, "jobs/customers_dim.yaml", "  sandbox:")
+    assert f"customer_ltv.yaml:{line}); each job needs its own table" in dim.message
 
 
 def test_same_table_in_different_environments_is_fine(specs):
