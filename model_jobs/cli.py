@@ -29,8 +29,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_local_snowflake(args: argparse.Namespace) -> int:
-    print(f"local Snowflake on {local_snowflake.HOST}:{args.port}, data in {args.data_dir}", flush=True)
-    local_snowflake.serve(args.port, Path(args.data_dir))
+    local_snowflake.main(["--port", str(args.port), "--data-dir", args.data_dir])
     return 0
 
 

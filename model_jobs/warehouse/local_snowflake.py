@@ -52,7 +52,12 @@ def _app(data_dir: Path | None):
         data_dir.mkdir(parents=True, exist_ok=True)
     # The built-in db_path options do not hold across connections; sharing one FakeSnow that
     # attaches its databases under data_dir does, and survives restarts.
-    server_module.shared_fs = FakeSnow(db_path=str(data_dir) if data_dir is not None else None)
+    shared = FakeSnow(db_path=str(data_dir) if data_dir is not None else None)
+    # fakesnow attaches a database file only when a statement creates it; re-attach the files of
+    # earlier runs so their databases are there after a restart.
+    for db_file in sorted(data_dir.glob("*.db")) if data_dir is not None else []:
+        shared.connect(database=db_file.stem).close()
+    server_module.shared_fs = shared
     return server_module.app
 
 
@@ -105,8 +110,8 @@ def start_process(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "model_jobs.cli", "local-snowflake", "--port", str(port),
-             "--data-dir", str(data_dir)],
+            # This module, not the CLI: the server needs neither Dagster nor the specs.
+            [sys.executable, "-m", __name__, "--port", str(port), "--data-dir", str(data_dir)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -116,3 +121,18 @@ def start_process(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen
         process.terminate()
         raise
     return process
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run the embedded local Snowflake in the foreground.")
+    parser.add_argument("--port", type=int, default=configured_port())
+    parser.add_argument("--data-dir", default=str(configured_data_dir()))
+    args = parser.parse_args(argv)
+    print(f"local Snowflake on {HOST}:{args.port}, data in {args.data_dir}", flush=True)
+    serve(args.port, Path(args.data_dir))
+
+
+if __name__ == "__main__":
+    main()

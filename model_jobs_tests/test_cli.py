@@ -1,0 +1,73 @@
+"""The commands the README promises: validate, seed, demo, and the embedded Snowflake itself."""
+
+from __future__ import annotations
+
+import re
+
+from model_jobs.cli import main
+from model_jobs.demo.seed import DEMO_TABLES, seed
+from model_jobs.warehouse import local_snowflake
+from model_jobs.warehouse.resource import snowflake_resource_from_env
+
+
+def test_validate_demo(capsys):
+    assert main(["validate", "job_specs"]) == 0
+    assert capsys.readouterr().out.strip() == "job_specs: 3 model(s), 9 Model Job(s), all valid"
+
+
+def test_seed_is_idempotent(warehouse, demo_project, query):
+    first = seed(warehouse, demo_project)
+    second = seed(warehouse, demo_project)
+    assert first == second == {str(t): len(rows) for t, rows in DEMO_TABLES.items()}
+    for table, rows in DEMO_TABLES.items():
+        assert query(f"SELECT COUNT(*) FROM {table.sql()}")[0][0] == len(rows)
+
+
+def test_demo_command_materializes_every_job(warehouse, capsys):
+    # Reuses the session's embedded Snowflake (it is listening on the configured port).
+    assert main(["demo", "--specs", "job_specs"]) == 0
+    out = capsys.readouterr().out
+    assert "9 of 9 Model Jobs materialized" in out
+    assert re.search(r"customers_dim\s+marketing_prd\s+sprint-41\s+ANALYTICS_PRD\.MARTS\.CUSTOMERS_DIM\s+120\n", out)
+    assert re.search(r"orders_enriched\s+marketing_prd\s+2026\.1\s+ANALYTICS_PRD\.MARTS\.ORDERS_ENRICHED\s+600\n", out)
+
+
+def test_demo_command_reports_failure_with_exit_code_1(warehouse, specs_copy, capsys):
+    jobs = specs_copy / "jobs" / "customers_dim.yaml"
+    jobs.write_text(jobs.read_text().replace("DATALAKE_PRD.CRM.CUSTOMERS", "DATALAKE_PRD.CRM.GONE"))
+    assert main(["demo", "--specs", str(specs_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "customers_dim@marketing_prd failed:" in out
+    assert "DATALAKE_PRD.CRM.GONE (mapped from DATALAKE_DEV.RAW.CUSTOMERS): table does not exist" in out
+    assert "FAILED" in out
+
+
+def test_local_snowflake_keeps_data_across_restarts(tmp_path, monkeypatch):
+    port, data_dir = local_snowflake.free_port(), tmp_path / "data"
+    log = tmp_path / "server.log"
+    # A server of its own (a child process, as `make dev` runs it), not the session's.
+    monkeypatch.setenv(local_snowflake.PORT_ENV, str(port))
+    connect = snowflake_resource_from_env
+
+    server = local_snowflake.start_process(port, data_dir, log)
+    try:
+        with connect().get_connection() as connection:
+            assert connection.port == port
+            cursor = connection.cursor()
+            cursor.execute("CREATE DATABASE IF NOT EXISTS KEEP")
+            cursor.execute("CREATE SCHEMA IF NOT EXISTS KEEP.S")
+            cursor.execute("CREATE OR REPLACE TABLE KEEP.S.T AS SELECT 42 AS ANSWER")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert not local_snowflake.is_listening(port)
+
+    server = local_snowflake.start_process(port, data_dir, log)
+    try:
+        with connect().get_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute("SELECT ANSWER FROM KEEP.S.T")
+            assert cursor.fetchall() == [(42,)]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
