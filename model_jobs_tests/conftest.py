@@ -69,3 +69,18 @@ def query(warehouse):
 def instance():
     with DagsterInstance.ephemeral() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reference_cache_dir(tmp_path_factory):
+    """Keep the tests' table-reference cache out of the user's ~/.cache."""
+    from model_jobs.compile.reference_cache import CACHE_DIR_ENV
+
+    saved = os.environ.get(CACHE_DIR_ENV)
+    path = tmp_path_factory.mktemp("reference-cache")
+    os.environ[CACHE_DIR_ENV] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = saved

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from model_jobs.compile.references import ModelSqlError, ParsedSql, parse_model_sql
+from model_jobs.compile.reference_cache import ReferenceCache
+from model_jobs.compile.references import ModelSqlError, ParsedSql
 from model_jobs.compile.resolve import SourceRead, UnresolvedUpstream, parsed_mapping, resolve_table
 from model_jobs.compile.sql import create_or_replace_table_as, remap_tables, render, table_comment
 from model_jobs.identifiers import TableName
@@ -151,7 +152,10 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def compile_project(specs: SpecSet, errors: ErrorCollector) -> CompiledProject:
+def compile_project(
+    specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None
+) -> CompiledProject:
+    cache = cache or ReferenceCache(None)
     parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
     targets = {(e.model, e.environment): _target(e, specs.environments[e.environment]) for e in specs.jobs}
     design_targets = {t: m for (m, env), t in targets.items() if env == specs.design_environment}
@@ -167,20 +171,24 @@ def compile_project(specs: SpecSet, errors: ErrorCollector) -> CompiledProject:
                            f"model {that.model!r} in {this.environment!r} ({that.file}:{that.line('target')}); "
                            "each job needs its own table", this.line("target"))
 
+    targets_by_env: dict[str, dict[str, TableName]] = {}
+    for (model, env), target in targets.items():
+        targets_by_env.setdefault(env, {})[model] = target
+
     jobs: dict[tuple[str, str], ResolvedJob] = {}
     for entry in specs.jobs:
         tag = _tag_of(specs, entry)
         cache_key = (entry.model, tag.name)
         if cache_key not in parsed_by_tag:
             try:
-                parsed_by_tag[cache_key] = parse_model_sql(tag.sql)
+                parsed_by_tag[cache_key] = cache.parse(tag.sql, tag.sha256)
             except ModelSqlError as exc:
                 errors.add(tag.path, "", exc.message, exc.line)
                 parsed_by_tag[cache_key] = None
         parsed = parsed_by_tag[cache_key]
         if parsed is None or not _check_mapping(entry, tag, parsed, errors):
             continue
-        env_targets = {m: t for (m, env), t in targets.items() if env == entry.environment}
+        env_targets = targets_by_env[entry.environment]
         mapping = parsed_mapping(entry.spec.source_mapping)
         sources: list[SourceRead] = []
         for table in parsed.tables:
@@ -206,6 +214,7 @@ def compile_project(specs: SpecSet, errors: ErrorCollector) -> CompiledProject:
             parsed=parsed,
         )
 
+    cache.save()
     if cycle := _find_cycle(_model_graph(jobs.values())):
         model = specs.models[cycle[0]]
         errors.add(model.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import sqlglot
 from sqlglot import exp
@@ -49,12 +50,19 @@ def table_name_of(node: exp.Table) -> TableName | None:
 
 @dataclass(frozen=True)
 class ParsedSql:
-    expression: exp.Expr
+    """A model query and the tables it reads. The syntax tree is only needed to run a job, not to
+    load a code location, so when the tables come from the cache the SQL is parsed on first use."""
+
+    sql: str
     tables: tuple[TableName, ...]  # distinct, sorted
+    _expression: exp.Expr | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def expression(self) -> exp.Expr:
+        return self._expression if self._expression is not None else _parse_query(self.sql)
 
 
-def parse_model_sql(sql: str) -> ParsedSql:
-    """Parse one SELECT; every table it reads must be fully qualified so it can be remapped."""
+def _parse_query(sql: str) -> exp.Expr:
     try:
         statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     except ParseError as exc:
@@ -73,6 +81,12 @@ def parse_model_sql(sql: str) -> ParsedSql:
     expression = statements[0]
     if not isinstance(expression, exp.Query):
         raise ModelSqlError(f"SQL must be a SELECT query, found {expression.key.upper()}")
+    return expression
+
+
+def parse_model_sql(sql: str) -> ParsedSql:
+    """Parse one SELECT; every table it reads must be fully qualified so it can be remapped."""
+    expression = _parse_query(sql)
     tables: list[TableName] = []
     for node in table_nodes(expression):
         name = table_name_of(node)
@@ -83,4 +97,4 @@ def parse_model_sql(sql: str) -> ParsedSql:
             )
         if name not in tables:
             tables.append(name)
-    return ParsedSql(expression, tuple(sorted(tables)))
+    return ParsedSql(sql, tuple(sorted(tables)), expression)

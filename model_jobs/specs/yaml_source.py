@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
 
 Path_ = tuple[str | int, ...]
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class YamlLoadError(Exception):
@@ -34,59 +38,75 @@ class YamlDocument:
         return self.lines.get((), None)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    pass
+# libyaml's parser is several times faster than PyYAML's pure-Python one and keeps the marks
+# (lines) we report, so files are read with it; the pure-Python one explains syntax errors better
+# (it names a tab, for instance), so a file that fails is read again with it for the message.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_EXPLAINING_LOADER = yaml.SafeLoader
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    # Plain PyYAML keeps the last of two equal keys; a spec with a key twice is a mistake.
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first at line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any) -> Any:
+    """Python data for `node`, recording each value's line under its path, in one walk.
 
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _record_lines(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: _StrictLoader) -> None:
+    Unlike PyYAML's constructor, a key given twice is an error (PyYAML keeps the last one
+    silently, and a spec with a key twice is a mistake)."""
     lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        # Strings are most of a spec; other scalars (numbers, booleans, null) go through PyYAML.
+        return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*loc, index), lines, loader) for index, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if key_node.tag == _MERGE_TAG:
+                raise ConstructorError(None, None, "merge keys (<<) are not supported in specs", key_node.start_mark)
+            key = _build(key_node, (), {}, loader)
+            try:
+                hash(key)
+            except TypeError:
+                raise ConstructorError(None, None, "a key must be a plain value", key_node.start_mark) from None
+            if key in result:
+                raise ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {first_line[key]})", key_node.start_mark
+                )
+            first_line[key] = key_node.start_mark.line + 1
             child = (*loc, key)
-            _record_lines(value_node, child, lines, loader)
+            result[key] = _build(value_node, child, lines, loader)
             lines[child] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _record_lines(item, (*loc, index), lines, loader)
+        return result
+    return loader.construct_object(node, deep=True)
+
+
+def _parse(text: str, loader_class: type) -> tuple[Any, dict[Path_, int]]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[Path_, int] = {}
+        data = _build(node, (), lines, loader) if node is not None else None
+        return data, lines
+    finally:
+        loader.dispose()
+
+
+def _load_error(exc: yaml.YAMLError) -> YamlLoadError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or str(exc)
+        context = f" {exc.context}" if exc.context else ""
+        return YamlLoadError(f"invalid YAML:{context} {problem}".strip(), mark.line + 1 if mark else None)
+    return YamlLoadError(f"invalid YAML: {exc}", None)
 
 
 def load_yaml(path: Path) -> YamlDocument:
     text = path.read_text(encoding="utf-8")
     try:
-        loader = _StrictLoader(text)
+        data, lines = _parse(text, _FAST_LOADER)
+    except yaml.YAMLError as fast_error:
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-            lines: dict[Path_, int] = {}
-            if node is not None:
-                _record_lines(node, (), lines, loader)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or str(exc)
-        context = f" {exc.context}" if exc.context else ""
-        raise YamlLoadError(f"invalid YAML:{context} {problem}".strip(), mark.line + 1 if mark else None) from exc
-    except yaml.YAMLError as exc:
-        raise YamlLoadError(f"invalid YAML: {exc}", None) from exc
+            _parse(text, _EXPLAINING_LOADER)
+        except yaml.YAMLError as exc:
+            raise _load_error(exc) from exc
+        raise _load_error(fast_error) from fast_error
     return YamlDocument(path=path, data=data, lines=lines)
