@@ -9,7 +9,6 @@ from dagster import DagsterInstance, Definitions, materialize
 from model_jobs.compile.plan import CompiledProject
 from model_jobs.defs.build import build_definitions
 
-
 # The summary table is the demo's output; Dagster's per-event console log would bury it.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -64,6 +63,6 @@ def render_table(outcomes: list[JobOutcome]) -> str:
     header = ("model", "environment", "tag", "target", "rows")
     rows = [(o.model, o.environment, o.tag, o.target, str(o.rows) if o.ok else "FAILED") for o in outcomes]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
     errors = [f"\n{o.model}@{o.environment} failed:\n{o.error}" for o in outcomes if not o.ok]
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows), *errors])

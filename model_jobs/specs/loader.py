@@ -15,8 +15,8 @@ from model_jobs.specs.models import (
     JobsFile,
     JobSpec,
     ModelSpec,
-    SourceSpec,
     SourcesFile,
+    SourceSpec,
 )
 from model_jobs.specs.pydantic_errors import parse_document
 from model_jobs.specs.tags import Tag, load_tags
@@ -201,7 +201,7 @@ def _check_tag(
     if model.tag(tag) is None:
         errors.add(entry.file, field_name, f"model {model.name!r} has no tag {tag!r}; allowed: "
                    f"{', '.join(t.name for t in model.tags) or '(none)'}"
-                   + (f" or 'latest'" if environments and entry.environment == environments.design_environment else ""),
+                   + (" or 'latest'" if environments and entry.environment == environments.design_environment else ""),
                    entry.line("tag"))
         return False
     return True

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import snowflake.connector
-import json
 
 from model_jobs.defs.build import build_definitions
 from model_jobs.demo.run_all import materialize_job

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from model_jobs_tests.specs.test_bad_inputs import edit, rel, spec_errors, specs  # noqa: F401
+from model_jobs_tests.specs.spec_edits import edit, rel, spec_errors
 
 
 @pytest.mark.parametrize(
