@@ -96,7 +96,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             print(f"local Snowflake started on {local_snowflake.HOST}:{port} (data in {data_dir})")
         _seed(project)
     try:
-        command = ["dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
+        command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
