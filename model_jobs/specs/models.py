@@ -5,9 +5,22 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    WithJsonSchema,
+)
 
-from model_jobs.identifiers import TableName, normalize_identifier, parse_location
+from model_jobs.identifiers import (
+    IDENTIFIER_PATTERN,
+    IDENTIFIER_RULE,
+    TableName,
+    normalize_identifier,
+    parse_location,
+)
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -45,6 +58,25 @@ def _pattern(regex: re.Pattern[str], rule: str):
     return AfterValidator(check)
 
 
+def _editor_schema(pattern: str, rule: str, **extra) -> WithJsonSchema:
+    """What the published JSON Schema (model_jobs.specs.json_schema) says about a string the
+    validators here check: JSON Schema cannot run them, so it gets the same rule as a pattern.
+    Only the schema changes; validation and its messages stay with the validators."""
+    return WithJsonSchema({"type": "string", "pattern": pattern, "patternErrorMessage": f"use {rule}", **extra})
+
+
+def _any_case(word: str) -> str:
+    # JSON Schema patterns have no case-insensitive flag: spell each letter as [Xx].
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+_IDENTIFIER = IDENTIFIER_PATTERN.pattern.removeprefix("^").removesuffix("$")
+# Base type, in any case, optionally followed by a size such as (10,2): what _column_type accepts.
+_COLUMN_TYPE = (
+    r"^\s*(?:" + "|".join(_any_case(t) for t in sorted(TYPE_FAMILIES)) + r")(?:\s*\(.*\))?\s*$"
+)
+
+
 def _column_type(value: str) -> str:
     # NUMBER(38,0) and VARCHAR(100) are checked by their base type: sizes do not change meaning.
     base = re.sub(r"\s*\(.*\)\s*$", "", value.strip()).upper()
@@ -61,16 +93,48 @@ def _location(value: str) -> str:
     return ".".join(parse_location(value))
 
 
-Identifier = Annotated[StrictStr, AfterValidator(normalize_identifier)]
-EnvironmentName = Annotated[StrictStr, _pattern(ENVIRONMENT_NAME, "lower-case letters, digits and '_'")]
-TagRef = Annotated[
-    StrictStr, _pattern(TAG_NAME, f"letters, digits, '.', '_' and '-' (or {LATEST!r})")
+ENVIRONMENT_RULE = "lower-case letters, digits and '_'"
+TAG_RULE = f"letters, digits, '.', '_' and '-' (or {LATEST!r})"
+OWNER_RULE = "an e-mail address or 'team:<name>'"
+GROUP_RULE = "letters, digits and '_'"
+
+Identifier = Annotated[
+    StrictStr, AfterValidator(normalize_identifier), _editor_schema(IDENTIFIER_PATTERN.pattern, IDENTIFIER_RULE)
 ]
-Owner = Annotated[StrictStr, _pattern(OWNER, "an e-mail address or 'team:<name>'")]
-GroupName = Annotated[StrictStr, _pattern(GROUP_NAME, "letters, digits and '_'")]
-ColumnType = Annotated[StrictStr, AfterValidator(_column_type)]
-TableRef = Annotated[StrictStr, AfterValidator(_table_name)]
-Location = Annotated[StrictStr, AfterValidator(_location)]
+EnvironmentName = Annotated[
+    StrictStr, _pattern(ENVIRONMENT_NAME, ENVIRONMENT_RULE), _editor_schema(ENVIRONMENT_NAME.pattern, ENVIRONMENT_RULE)
+]
+# Checked against the folders under models/ when loading; the pattern is for editors only.
+ModelName = Annotated[StrictStr, _editor_schema(MODEL_NAME.pattern, "lower-case letters, digits and '_'")]
+TagRef = Annotated[
+    StrictStr, _pattern(TAG_NAME, TAG_RULE), _editor_schema(TAG_NAME.pattern, TAG_RULE, examples=[LATEST])
+]
+Owner = Annotated[StrictStr, _pattern(OWNER, OWNER_RULE), _editor_schema(OWNER.pattern, OWNER_RULE)]
+GroupName = Annotated[StrictStr, _pattern(GROUP_NAME, GROUP_RULE), _editor_schema(GROUP_NAME.pattern, GROUP_RULE)]
+ColumnType = Annotated[
+    StrictStr,
+    AfterValidator(_column_type),
+    _editor_schema(
+        _COLUMN_TYPE,
+        f"one of {', '.join(sorted(TYPE_FAMILIES))}, optionally sized, e.g. NUMBER(10,2)",
+        examples=sorted(TYPE_FAMILIES),
+    ),
+]
+TableRef = Annotated[
+    StrictStr,
+    AfterValidator(_table_name),
+    _editor_schema(
+        rf"^{_IDENTIFIER}\.{_IDENTIFIER}\.{_IDENTIFIER}$", f"DATABASE.SCHEMA.TABLE, each part {IDENTIFIER_RULE}"
+    ),
+]
+Location = Annotated[
+    StrictStr,
+    AfterValidator(_location),
+    _editor_schema(
+        rf"^{_IDENTIFIER}(?:\.{_IDENTIFIER}){{0,2}}$",
+        f"DATABASE, DATABASE.SCHEMA or DATABASE.SCHEMA.TABLE, each part {IDENTIFIER_RULE}",
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -138,7 +202,7 @@ class JobSpec(Strict):
 
 
 class JobsFile(Strict):
-    model: StrictStr = Field(description="The model these jobs run (a folder under models/).")
+    model: ModelName = Field(description="The model these jobs run (a folder under models/).")
     jobs: dict[EnvironmentName, JobSpec] = Field(
         min_length=1, description="Model Jobs keyed by environment: at most one per environment."
     )

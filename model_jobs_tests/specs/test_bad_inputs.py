@@ -32,7 +32,7 @@ IDENTIFIER_RULE = "use letters, digits, '_' and '$', starting with a letter or '
 def test_broken_yaml_syntax(specs):
     line = edit(specs, "sources.yaml", "description: Order lines.", "description: Order: lines.")
     error = only_error(specs, "sources.yaml", "")
-    assert error.line == line == 14
+    assert error.line == line == 15
     assert error.message.startswith("invalid YAML:")
     assert "mapping values are not allowed here" in error.message
 
@@ -51,7 +51,7 @@ def test_duplicate_environment_is_rejected(specs):
     errors = spec_errors(specs)
     error = the_error(specs, errors, "environments.yaml", "")
     assert error.line == line
-    assert first == 5
+    assert first == 6
     assert error.message == f"invalid YAML: duplicate key 'marketing_dev' (first at line {first})"
 
 
@@ -93,7 +93,7 @@ def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
 def test_unknown_top_level_key_in_a_job_file(specs):
     line = edit(specs, "jobs/customers_dim.yaml", "model: customers_dim\n", "model: customers_dim\nschedule: daily\n")
     error = only_error(specs, "jobs/customers_dim.yaml", "schedule")
-    assert error.line == line + 1 == 2
+    assert error.line == line + 1 == 3
     assert error.message == "unknown field 'schedule'; allowed: model, jobs"
 
 
@@ -109,7 +109,7 @@ def test_owners_must_be_a_list(specs):
     line = edit(specs, "models/orders_enriched/model.yaml", "owners: [team:marketing]", "owners: 5")
     errors = spec_errors(specs)
     error = the_error(specs, errors, "models/orders_enriched/model.yaml", "owners")
-    assert error.line == line == 2
+    assert error.line == line == 3
     assert error.message == "must be a list, got int"
 
 
@@ -133,7 +133,7 @@ def test_missing_role_points_at_the_environment(specs):
     edit(specs, "environments.yaml", "    role: MARKETING_PRD\n", "")
     errors = spec_errors(specs)
     error = the_error(specs, errors, "environments.yaml", "environments.marketing_prd.role")
-    assert error.line == environment_line == 11
+    assert error.line == environment_line == 12
     assert error.message == "required field is missing"
 
 
@@ -196,7 +196,7 @@ def test_design_environment_must_be_an_environment(specs):
     line = edit(specs, "environments.yaml", "design_environment: marketing_dev", "design_environment: marketing_test")
     errors = spec_errors(specs)
     error = the_error(specs, errors, "environments.yaml", "design_environment")
-    assert error.line == line == 2
+    assert error.line == line == 3
     assert error.message == f"'marketing_test' is not an environment; allowed: {ENVIRONMENTS}"
 
 
@@ -294,7 +294,7 @@ def test_invalid_identifier_in_an_environment_role(specs):
 def test_unknown_model_in_a_job_file(specs):
     line = edit(specs, "jobs/orders_enriched.yaml", "model: orders_enriched", "model: order_enriched")
     error = only_error(specs, "jobs/orders_enriched.yaml", "model")
-    assert error.line == line == 1
+    assert error.line == line == 2
     assert error.message == "unknown model 'order_enriched'; known: customer_ltv, customers_dim, orders_enriched"
 
 
@@ -309,7 +309,7 @@ def test_unknown_model_in_a_job_file(specs):
 def test_job_file_whose_model_names_nothing(specs, old, new, message):
     edit(specs, "jobs/orders_enriched.yaml", old, new)
     error = only_error(specs, "jobs/orders_enriched.yaml", "model")
-    assert error.line == 1
+    assert error.line == 2  # line 1 is the yaml-language-server comment
     assert message in error.message
 
 
@@ -317,7 +317,7 @@ def test_owner_neither_email_nor_team(specs):
     line = edit(specs, "models/customer_ltv/model.yaml", "ana.lytics@example.com", "ana.lytics")
     errors = spec_errors(specs)
     error = the_error(specs, errors, "models/customer_ltv/model.yaml", "owners.1")
-    assert error.line == line == 2
+    assert error.line == line == 3
     assert error.message == "'ana.lytics' is not allowed: use an e-mail address or 'team:<name>'"
 
 
@@ -503,7 +503,7 @@ def test_two_jobs_in_one_environment_write_the_same_table(specs):
     ]
     ltv, dim = errors
     # Each side names the other job, with the line to look at.
-    assert ltv.line == line == 11
+    assert ltv.line == line == 12
     assert ltv.message.startswith("SANDBOX.MARKETING.CUSTOMERS_DIM is also the target of model 'customers_dim' in 'sandbox' (")
     assert f"customers_dim.yaml:{dim.line}); each job needs its own table" in ltv.message
     assert dim.line == line_of(specs, "jobs/customers_dim.yaml", "  sandbox:")
