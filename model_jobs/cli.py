@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from model_jobs.instance import dagster_home, open_instance
 from model_jobs.project import SPECS_DIR_ENV, default_specs_dir, load_project
 from model_jobs.specs.errors import SpecErrors
+from model_jobs.versioning.errors import CommandError
 from model_jobs.warehouse import local_snowflake
-from model_jobs.warehouse.resource import snowflake_resource_from_env, uses_local_snowflake
-
-DAGSTER_HOME_DIR = ".dagster_home"
+from model_jobs.warehouse.resource import (
+    snowflake_resource_from_env,
+    uses_local_snowflake,
+)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -23,6 +26,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         project = load_project(path)
     except SpecErrors as exc:
         print(exc.render(), file=sys.stderr)
+        return 1
+    except CommandError as exc:
+        print(f"model-jobs {args.command}: {exc}", file=sys.stderr)
         return 1
     print(f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s), all valid")
     return 0
@@ -83,10 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_dev(args: argparse.Namespace) -> int:
     """Start the local Snowflake (unless a real account is configured), seed it, run dagster dev."""
     project = load_project(args.specs)
-    env = dict(os.environ)
-    home = Path(env.setdefault("DAGSTER_HOME", str(Path(DAGSTER_HOME_DIR).resolve())))
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # an empty one: default local storage, without a warning
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
     server = None
     if uses_local_snowflake():
         port = local_snowflake.configured_port()
@@ -106,6 +109,72 @@ def cmd_dev(args: argparse.Namespace) -> int:
             server.wait(timeout=10)
 
 
+def _specs_root(args: argparse.Namespace) -> Path:
+    return Path(args.specs) if args.specs else default_specs_dir()
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from model_jobs.versioning.deploy import deploy
+    from model_jobs.versioning.events import report_deployment
+
+    root = _specs_root(args)
+    deployment = deploy(root, args.model, tag=args.tag, message=args.message)
+    print(f"deployed {deployment.model} as tag {deployment.tag!r} (sha256 {deployment.sha256[:12]}) "
+          f"-> {deployment.tag_file}")
+    project = load_project(root)
+    for env in project.environments_of(deployment.model):
+        job = project.job(deployment.model, env)
+        how = "follows the newest tag" if job.follows_latest else "keeps its pinned tag"
+        print(f"  {job.key}: runs {job.tag.name} ({how})")
+    try:
+        with open_instance() as instance:
+            report_deployment(instance, deployment)
+        print(f"reported to Dagster as a materialization of deployments/{deployment.model} "
+              f"[{deployment.design_environment}]")
+    except Exception as exc:  # the tag exists either way; say what did not happen
+        print(f"warning: the tag was created but the deployment event could not be reported: {exc}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from model_jobs.versioning.plan import plan, render
+
+    project = load_project(_specs_root(args))
+    if args.env and args.env not in project.specs.environments:
+        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    if args.model and args.model not in project.specs.models:
+        raise CommandError(f"unknown model {args.model!r}; known: {', '.join(project.specs.models)}")
+    with open_instance(create=False) as instance:
+        plans = plan(project, instance, environment=args.env, model=args.model)
+        print(render(project, plans, with_diff=args.diff, instance_available=instance is not None))
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from model_jobs.versioning.plan import plan, render
+    from model_jobs.versioning.promote import promote
+
+    root = _specs_root(args)
+    promotion = promote(root, args.model, args.env, args.tag)
+    if promotion.changed:
+        print(f"{promotion.file}:{promotion.line}: {promotion.model}@{promotion.environment} "
+              f"tag {promotion.old_tag} -> {promotion.new_tag}")
+    else:
+        print(f"{promotion.model}@{promotion.environment} already runs tag {promotion.new_tag}; nothing changed")
+    project = load_project(root)
+    with open_instance(create=False) as instance:
+        plans = plan(project, instance, environment=args.env, model=args.model)
+        print(render(project, plans, with_diff=True, instance_available=instance is not None))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from model_jobs.specs.json_schema import main_schema
+
+    return main_schema(Path(args.out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="model-jobs", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +188,32 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--port", type=int, default=local_snowflake.configured_port())
     local.add_argument("--data-dir", default=str(local_snowflake.configured_data_dir()))
     local.set_defaults(func=cmd_local_snowflake)
+
+    deploy = commands.add_parser("deploy", help="snapshot a model's model.sql as a new immutable tag")
+    deploy.add_argument("model")
+    deploy.add_argument("--tag", help="name of the new tag (letters, digits, '.', '_', '-'); "
+                        "required once the model has tags")
+    deploy.add_argument("--message", help="why this version exists (kept in tags.lock)")
+    deploy.add_argument("--specs", default=None, help=specs_help)
+    deploy.set_defaults(func=cmd_deploy)
+
+    plan = commands.add_parser("plan", help="configured vs running vs newest tag of every Model Job")
+    plan.add_argument("--env", help="only this environment")
+    plan.add_argument("--model", help="only this model")
+    plan.add_argument("--diff", action="store_true", help="show the SQL diff running -> configured")
+    plan.add_argument("--specs", default=None, help=specs_help)
+    plan.set_defaults(func=cmd_plan)
+
+    promote = commands.add_parser("promote", help="set the tag of one Model Job (edits its spec file)")
+    promote.add_argument("model")
+    promote.add_argument("--env", required=True)
+    promote.add_argument("--tag", required=True)
+    promote.add_argument("--specs", default=None, help=specs_help)
+    promote.set_defaults(func=cmd_promote)
+
+    schema = commands.add_parser("schema", help="write JSON Schemas of the spec files (editor support)")
+    schema.add_argument("--out", default="schemas", help="folder to write them to (default: schemas)")
+    schema.set_defaults(func=cmd_schema)
 
     for name, func, help_text in [
         ("seed", cmd_seed, "load the demo data into the warehouse (idempotent)"),
@@ -139,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SpecErrors as exc:
         print(exc.render(), file=sys.stderr)
+        return 1
+    except CommandError as exc:
+        print(f"model-jobs {args.command}: {exc}", file=sys.stderr)
         return 1
 
 

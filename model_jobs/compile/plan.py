@@ -12,8 +12,18 @@ from functools import cached_property
 
 from model_jobs.compile.reference_cache import ReferenceCache
 from model_jobs.compile.references import ModelSqlError, ParsedSql
-from model_jobs.compile.resolve import SourceRead, UnresolvedUpstream, parsed_mapping, resolve_table
-from model_jobs.compile.sql import create_or_replace_table_as, remap_tables, render, table_comment
+from model_jobs.compile.resolve import (
+    SourceRead,
+    UnresolvedUpstream,
+    parsed_mapping,
+    resolve_table,
+)
+from model_jobs.compile.sql import (
+    create_or_replace_table_as,
+    remap_tables,
+    render,
+    table_comment,
+)
 from model_jobs.identifiers import TableName
 from model_jobs.specs.errors import ErrorCollector
 from model_jobs.specs.loader import JobEntry, SpecSet
@@ -152,13 +162,22 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+def job_targets(specs: SpecSet) -> dict[tuple[str, str], TableName]:
+    return {(e.model, e.environment): _target(e, specs.environments[e.environment]) for e in specs.jobs}
+
+
+def design_targets(specs: SpecSet) -> dict[TableName, str]:
+    """Each model's target in the design environment: how other models refer to it."""
+    return {t: m for (m, env), t in job_targets(specs).items() if env == specs.design_environment}
+
+
 def compile_project(
     specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None
 ) -> CompiledProject:
     cache = cache or ReferenceCache(None)
     parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
-    targets = {(e.model, e.environment): _target(e, specs.environments[e.environment]) for e in specs.jobs}
-    design_targets = {t: m for (m, env), t in targets.items() if env == specs.design_environment}
+    targets = job_targets(specs)
+    model_of_design_target = {t: m for (m, env), t in targets.items() if env == specs.design_environment}
 
     seen_targets: dict[tuple[str, TableName], JobEntry] = {}
     for entry in specs.jobs:
@@ -193,7 +212,7 @@ def compile_project(
         sources: list[SourceRead] = []
         for table in parsed.tables:
             try:
-                sources.append(resolve_table(table, mapping, design_targets, env_targets, entry.model))
+                sources.append(resolve_table(table, mapping, model_of_design_target, env_targets, entry.model))
             except UnresolvedUpstream as exc:
                 if (exc.upstream, entry.environment) in specs.rejected_jobs:
                     continue  # the upstream job's own error is reported; this job is skipped

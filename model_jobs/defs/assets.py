@@ -86,7 +86,7 @@ def _description(project: CompiledProject, model: str) -> str:
     return "\n".join([spec.spec.description, "", "**Model Jobs**", "", *rows])
 
 
-def _metadata(job: ResolvedJob, result: Materialization, run_id: str) -> dict:
+def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revision: str | None) -> dict:
     return {
         "environment": job.environment,
         "tag": job.tag.name,
@@ -104,10 +104,22 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str) -> dict:
             columns=[TableColumn(name, type) for name, type in result.target_columns.items()]
         ),
         "run_id": run_id,
+        **({"specs_git_commit": specs_revision} if specs_revision else {}),
     }
 
 
-def model_asset(project: CompiledProject, model: str) -> AssetsDefinition:
+def _tag_run(context: AssetExecutionContext, job: ResolvedJob) -> None:
+    """Run tags `model`, `environment`, `model_tag`, so runs can be filtered by them in the UI.
+    A run that materializes several models keeps the tags of the first; every materialization
+    records its own tag in its metadata either way."""
+    if "model" in context.run.tags:
+        return
+    context.instance.add_run_tags(
+        context.run.run_id, {"model": job.model, "environment": job.environment, "model_tag": job.tag.name}
+    )
+
+
+def model_asset(project: CompiledProject, model: str, specs_revision: str | None = None) -> AssetsDefinition:
     spec = project.specs.models[model]
     environments = project.environments_of(model)
 
@@ -126,6 +138,7 @@ def model_asset(project: CompiledProject, model: str) -> AssetsDefinition:
     )
     def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
         job = project.job(model, context.partition_key)
+        _tag_run(context, job)
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
         with job_connection(
             snowflake,
@@ -138,10 +151,10 @@ def model_asset(project: CompiledProject, model: str) -> AssetsDefinition:
             except SourceSchemaMismatch as exc:
                 # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
                 raise Failure(description=str(exc), allow_retries=False) from exc
-        return MaterializeResult(metadata=_metadata(job, result, context.run.run_id))
+        return MaterializeResult(metadata=_metadata(job, result, context.run.run_id, specs_revision))
 
     return _materialize_model
 
 
-def model_assets(project: CompiledProject) -> list[AssetsDefinition]:
-    return [model_asset(project, model) for model in project.model_order()]
+def model_assets(project: CompiledProject, specs_revision: str | None = None) -> list[AssetsDefinition]:
+    return [model_asset(project, model, specs_revision) for model in project.model_order()]

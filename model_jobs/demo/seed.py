@@ -14,7 +14,10 @@ from sqlglot import exp
 
 from model_jobs.compile.plan import CompiledProject
 from model_jobs.compile.references import DIALECT
-from model_jobs.compile.sql import create_database_if_not_exists, create_schema_if_not_exists
+from model_jobs.compile.sql import (
+    create_database_if_not_exists,
+    create_schema_if_not_exists,
+)
 from model_jobs.demo.data import generate
 from model_jobs.identifiers import TableName
 

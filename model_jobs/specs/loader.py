@@ -185,22 +185,23 @@ def _check_tag(
     field_name = f"jobs.{entry.environment}.tag"
     if tag in model.broken_tags:
         return False  # the tag exists but is broken: its own error is reported
+    if not model.tags:
+        errors.add(entry.file, field_name, f"model {model.name!r} has no tags yet: create the first "
+                   f"with `model-jobs deploy {model.name}`", entry.line("tag"))
+        return False
     if tag == LATEST:
         design = environments.design_environment if environments else None
         if environments is None or design not in environments.environments:
             return True  # which environment may follow 'latest' is unknown until that error is fixed
         if entry.environment != design:
             errors.add(entry.file, field_name, f"'latest' is only allowed in the design environment "
-                       f"({design}); pin a tag: {', '.join(t.name for t in model.tags) or '(none)'}",
+                       f"({design}); pin a tag: {', '.join(t.name for t in model.tags)}",
                        entry.line("tag"))
-            return False
-        if not model.tags:
-            errors.add(entry.file, field_name, f"model {model.name!r} has no tags yet", entry.line("tag"))
             return False
         return True
     if model.tag(tag) is None:
         errors.add(entry.file, field_name, f"model {model.name!r} has no tag {tag!r}; allowed: "
-                   f"{', '.join(t.name for t in model.tags) or '(none)'}"
+                   f"{', '.join(t.name for t in model.tags)}"
                    + (" or 'latest'" if environments and entry.environment == environments.design_environment else ""),
                    entry.line("tag"))
         return False

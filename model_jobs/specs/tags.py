@@ -71,10 +71,9 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[s
     tags_dir = model_dir / TAGS_DIR
     files = {p.stem: p for p in sorted(tags_dir.glob("*.sql"))} if tags_dir.is_dir() else {}
     if not lock.is_file():
+        # A model without tags is fine until a job runs it: `model-jobs deploy` creates the first.
         if files:
             errors.add(lock, "", f"missing: {len(files)} tag file(s) exist but no lock records them")
-        else:
-            errors.add(model_dir, "tags", f"the model has no tags: add {TAGS_DIR}/<tag>.sql and {LOCK_FILE}")
         return [], set(files)
     tags: list[Tag] = []
     broken: set[str] = set()

@@ -8,7 +8,11 @@ import json
 import pytest
 
 from model_jobs.compile import reference_cache
-from model_jobs.compile.reference_cache import CACHE_DIR_ENV, ReferenceCache, default_cache_file
+from model_jobs.compile.reference_cache import (
+    CACHE_DIR_ENV,
+    ReferenceCache,
+    default_cache_file,
+)
 from model_jobs.project import load_project
 from model_jobs_tests.conftest import DEMO_SPECS
 

@@ -27,8 +27,13 @@ def test_one_partitioned_asset_per_model(demo_project):
     assert graph.get(AssetKey("orders_enriched")).parent_keys == {
         AssetKey(["datalake_dev", "raw", "orders"]), AssetKey(["datalake_dev", "raw", "order_items"])
     }
-    sources = {k for k in graph.get_all_asset_keys() if graph.get(k).is_external}
+    external = {k for k in graph.get_all_asset_keys() if graph.get(k).is_external}
+    sources = {k for k in external if graph.get(k).group_name == "sources"}
     assert sources == {AssetKey(["datalake_dev", "raw", t]) for t in ["orders", "order_items", "customers"]}
+    # One deployment asset per model, partitioned like the models, that `model-jobs deploy` reports to.
+    deployments = external - sources
+    assert deployments == {AssetKey(["deployments", m]) for m in ["customers_dim", "orders_enriched", "customer_ltv"]}
+    assert graph.get(AssetKey(["deployments", "customer_ltv"])).partitions_def.get_partition_keys() == ENVIRONMENTS
 
 
 def test_description_lists_each_environments_tag(demo_project):
@@ -58,4 +63,4 @@ def test_code_location_refuses_to_load_invalid_specs(specs_copy):
     assert result.returncode == 1
     output = result.stdout + result.stderr
     assert "job_specs are invalid (1 error):" in output
-    assert "orders_enriched.yaml:7: jobs.marketing_prd.tag: model 'orders_enriched' has no tag '2025.9'" in output
+    assert "orders_enriched.yaml:8: jobs.marketing_prd.tag: model 'orders_enriched' has no tag '2025.9'" in output

@@ -110,7 +110,10 @@ def test_session_carries_query_tag_role_and_warehouse(demo_project, warehouse, i
 
 @pytest.mark.parametrize("missing", ["SNOWFLAKE_USER", "credentials"])
 def test_real_account_without_credentials_is_a_clear_error(monkeypatch, missing):
-    from model_jobs.warehouse.resource import WarehouseConfigError, snowflake_resource_from_env
+    from model_jobs.warehouse.resource import (
+        WarehouseConfigError,
+        snowflake_resource_from_env,
+    )
 
     monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "xy12345")
     for name in ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_PRIVATE_KEY_PATH"):

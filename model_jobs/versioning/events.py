@@ -1,0 +1,47 @@
+"""Deployments as Dagster events: one external asset per model, partitioned by environment."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetKey,
+    AssetMaterialization,
+    AssetSpec,
+    DagsterInstance,
+    StaticPartitionsDefinition,
+)
+
+from model_jobs.compile.plan import CompiledProject
+from model_jobs.versioning.deploy import Deployment
+
+
+def deployment_key(model: str) -> AssetKey:
+    return AssetKey(["deployments", model])
+
+
+def deployment_specs(project: CompiledProject) -> list[AssetSpec]:
+    environments = StaticPartitionsDefinition(list(project.specs.environments))
+    return [
+        AssetSpec(
+            key=deployment_key(model),
+            description=f"Tags of model {model!r} as they are deployed (`model-jobs deploy`): each "
+            "materialization is one new tag, in the partition of the environment it went live in.",
+            group_name="deployments",
+            partitions_def=environments,
+        )
+        for model in project.deployed_models
+    ]
+
+
+def report_deployment(instance: DagsterInstance, deployment: Deployment) -> None:
+    instance.report_runless_asset_event(AssetMaterialization(
+        asset_key=deployment_key(deployment.model),
+        partition=deployment.design_environment,
+        description=deployment.message,
+        metadata={
+            "tag": deployment.tag,
+            "sql_sha256": deployment.sha256,
+            "created": deployment.created,
+            "message": deployment.message,
+            "design_environment_follows": deployment.follows_latest,
+        },
+    ))
