@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: dev test demo validate seed bench-load uv sync
+.PHONY: dev test demo validate seed bench-load bench-incremental uv sync
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -16,7 +16,7 @@ dev: sync   ## start the local Snowflake, seed it, open Dagster on http://127.0.
 	$(RUN) model-jobs dev
 
 test: sync  ## the whole test suite, on its own embedded Snowflake
-	$(RUN) pytest -q
+	$(RUN) pytest -q -n 2
 
 demo: sync  ## materialize every Model Job once and print what was written
 	$(RUN) model-jobs demo
@@ -29,3 +29,6 @@ seed: sync
 
 bench-load: sync  ## code-location load time vs a plain Dagster Definitions
 	$(RUN) python bench/load_time.py
+
+bench-incremental: sync  ## incremental run vs full refresh vs hand-written SQL, 5,000,000 rows
+	$(RUN) python bench/incremental.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from model_jobs.compile.incremental import Incremental, resolve_incremental
 from model_jobs.compile.reference_cache import ReferenceCache
 from model_jobs.compile.references import ModelSqlError, ParsedSql
 from model_jobs.compile.resolve import (
@@ -43,6 +44,7 @@ class ResolvedJob:
     target: TableName
     sources: tuple[SourceRead, ...]
     parsed: ParsedSql = field(repr=False, compare=False)
+    incremental: Incremental | None = None
 
     @property
     def key(self) -> str:
@@ -56,6 +58,11 @@ class ResolvedJob:
     @cached_property
     def select_sql(self) -> str:
         return render(self._query)
+
+    @property
+    def query(self):
+        """The model query with this environment's tables, as a syntax tree."""
+        return self._query
 
     @cached_property
     def _query(self):
@@ -220,7 +227,8 @@ def compile_project(
                            f"{entry.model!r} reads {exc.table} (the target of model {exc.upstream!r}), "
                            f"but {exc.upstream!r} has no job in {entry.environment!r}: add one, or map "
                            f"{exc.table} to a table in source_mapping", entry.line())
-        if len(sources) != len(parsed.tables):
+        incremental_ok, incremental = resolve_incremental(entry, errors)
+        if len(sources) != len(parsed.tables) or not incremental_ok:
             continue
         jobs[(entry.model, entry.environment)] = ResolvedJob(
             model=entry.model,
@@ -231,6 +239,7 @@ def compile_project(
             target=targets[(entry.model, entry.environment)],
             sources=tuple(sources),
             parsed=parsed,
+            incremental=incremental,
         )
 
     cache.save()

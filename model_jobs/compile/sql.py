@@ -67,6 +67,20 @@ def count_rows(table: TableName) -> str:
     return exp.select(exp.Count(this=exp.Star())).from_(table.to_sqlglot()).sql(dialect=DIALECT)
 
 
+_TABLES_COLUMNS_SQL = (
+    "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM {database}.INFORMATION_SCHEMA.COLUMNS "
+    "WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME IN (%(first)s, %(second)s) ORDER BY ORDINAL_POSITION"
+)
+
+
+def columns_of_two_query(first: TableName, second: TableName) -> tuple[str, dict[str, str]]:
+    """Columns of two tables of one schema in one statement."""
+    assert (first.database, first.schema) == (second.database, second.schema)
+    database = exp.to_identifier(first.database, quoted=True).sql(dialect=DIALECT)
+    return (_TABLES_COLUMNS_SQL.format(database=database),
+            {"schema": first.schema, "first": first.table, "second": second.table})
+
+
 _COLUMNS_SQL = (
     "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM {database}.INFORMATION_SCHEMA.COLUMNS "
     "WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s ORDER BY ORDINAL_POSITION"

@@ -7,6 +7,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -17,9 +18,11 @@ from dagster import (
     asset,
 )
 from dagster_snowflake import SnowflakeResource
+from pydantic import Field
 
 from model_jobs.compile.plan import CompiledProject, ResolvedJob
 from model_jobs.identifiers import TableName
+from model_jobs.runtime.incremental import IncrementalRunError
 from model_jobs.runtime.materialize import Materialization, materialize
 from model_jobs.runtime.source_check import SourceSchemaMismatch
 from model_jobs.warehouse.resource import job_connection, query_tag
@@ -105,7 +108,33 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revi
         ),
         "run_id": run_id,
         **({"specs_git_commit": specs_revision} if specs_revision else {}),
+        **(_incremental_metadata(job, result) if job.incremental else {}),
     }
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _incremental_metadata(job: ResolvedJob, result: Materialization) -> dict:
+    return {
+        "incremental": MetadataValue.json(job.incremental.to_metadata()),
+        "mode": result.mode,
+        **({"full_refresh_reason": result.reason} if result.reason else {}),
+        "watermark_before": _text(result.watermark_before),
+        "watermark_after": _text(result.watermark_after),
+        "rows_inserted": result.rows_inserted,
+        "rows_updated": result.rows_updated,
+        "rows_deleted": result.rows_deleted,
+        **({"rows_staged": result.rows_staged} if result.rows_staged is not None else {}),
+        **({"schema_changes": MetadataValue.json(result.schema_changes)} if result.schema_changes else {}),
+    }
+
+
+class ModelJobRunConfig(Config):
+    full_refresh: bool = Field(
+        default=False, description="Rebuild the whole target, even for an incremental Model Job."
+    )
 
 
 def _tag_run(context: AssetExecutionContext, job: ResolvedJob) -> None:
@@ -136,7 +165,9 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
             for env in environments
         })},
     )
-    def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
+    def _materialize_model(
+        context: AssetExecutionContext, snowflake: SnowflakeResource, config: ModelJobRunConfig
+    ) -> MaterializeResult:
         job = project.job(model, context.partition_key)
         _tag_run(context, job)
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
@@ -147,8 +178,9 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
             session_parameters={"QUERY_TAG": tag},
         ) as connection:
             try:
-                result = materialize(job, connection, project.specs.sources, log=context.log.info)
-            except SourceSchemaMismatch as exc:
+                result = materialize(job, connection, project.specs.sources, log=context.log.info,
+                                     full_refresh=config.full_refresh)
+            except (SourceSchemaMismatch, IncrementalRunError) as exc:
                 # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
                 raise Failure(description=str(exc), allow_retries=False) from exc
         return MaterializeResult(metadata=_metadata(job, result, context.run.run_id, specs_revision))

@@ -12,6 +12,7 @@ from model_jobs.specs.models import (
     MODEL_NAME,
     EnvironmentsFile,
     EnvironmentSpec,
+    JobDefaults,
     JobsFile,
     JobSpec,
     ModelSpec,
@@ -54,6 +55,7 @@ class JobEntry:
     environment: str
     spec: JobSpec
     document: YamlDocument
+    defaults: JobDefaults = JobDefaults()
 
     @property
     def file(self) -> Path:
@@ -160,7 +162,7 @@ def _load_jobs(
                        f"{', '.join(models) or '(none)'}", doc.line_of(("model",)))
             continue
         for env, spec in parsed.jobs.items():
-            entry = JobEntry(parsed.model, env, spec, doc)
+            entry = JobEntry(parsed.model, env, spec, doc, parsed.defaults)
             if environments and env not in environments.environments:
                 errors.add(path, f"jobs.{env}", f"unknown environment {env!r}; allowed: "
                            f"{', '.join(environments.environments)}", entry.line())

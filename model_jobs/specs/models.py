@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -137,6 +137,26 @@ Location = Annotated[
 ]
 
 
+DURATION = re.compile(r"^(\d{1,9})\s*(s|m|h|d)$")
+DURATION_RULE = "a number and a unit s, m, h or d, e.g. 2h or 30m (0s for none)"
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(value: str) -> int:
+    match = DURATION.match(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a duration: use {DURATION_RULE}")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def _duration(value: str) -> str:
+    duration_seconds(value)
+    return value.strip()
+
+
+Duration = Annotated[StrictStr, AfterValidator(_duration), _editor_schema(DURATION.pattern, DURATION_RULE)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -191,6 +211,39 @@ class JobTarget(Strict):
     table: Identifier | None = Field(default=None, description="Defaults to the model name, upper-cased.")
 
 
+class IncrementalSpec(Strict):
+    """Incremental materialization. Every field may come from the job file's `defaults:`; a job's
+    own values override them field by field."""
+
+    strategy: Literal["append", "merge", "delete_insert"] | None = Field(
+        default=None,
+        description="append: insert new rows; merge: upsert on unique_key; delete_insert: replace "
+        "the rows of the keys that arrive.",
+    )
+    unique_key: list[Identifier] | None = Field(
+        default=None, min_length=1, description="Output columns that identify a row (merge, delete_insert)."
+    )
+    watermark: Identifier | None = Field(
+        default=None, description="Output column that grows with every change, e.g. UPDATED_AT."
+    )
+    lookback: Duration | None = Field(
+        default=None,
+        description="How far behind the target's watermark to re-read, for rows that arrive late. "
+        "Default 0s.",
+    )
+    on_schema_change: Literal["fail", "append_new_columns", "full_refresh"] | None = Field(
+        default=None,
+        description="When the model's columns differ from the target's: fail (default), add the new "
+        "columns, or rebuild the whole target.",
+    )
+
+
+class JobDefaults(Strict):
+    incremental: IncrementalSpec | None = Field(
+        default=None, description="Incremental settings every job of this model starts from."
+    )
+
+
 class JobSpec(Strict):
     tag: TagRef = Field(description="The model tag this job runs; 'latest' only in the design environment.")
     source_mapping: dict[Location, Location] = Field(
@@ -199,10 +252,15 @@ class JobSpec(Strict):
         "table level (both sides with the same number of parts).",
     )
     target: JobTarget = Field(default_factory=JobTarget, description="Table this job materializes.")
+    incremental: IncrementalSpec | Literal[False] | None = Field(
+        default=None,
+        description="Incremental settings over the defaults; false: this job always rebuilds its target.",
+    )
 
 
 class JobsFile(Strict):
     model: ModelName = Field(description="The model these jobs run (a folder under models/).")
+    defaults: JobDefaults = Field(default_factory=JobDefaults, description="Settings every job starts from.")
     jobs: dict[EnvironmentName, JobSpec] = Field(
         min_length=1, description="Model Jobs keyed by environment: at most one per environment."
     )

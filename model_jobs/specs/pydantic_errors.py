@@ -8,8 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from model_jobs.specs import models as spec_models
 from model_jobs.specs.errors import ErrorCollector
 from model_jobs.specs.yaml_source import YamlDocument
+
+_SPEC_MODEL_NAMES = {
+    name for name, value in vars(spec_models).items() if isinstance(value, type) and issubclass(value, BaseModel)
+}
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -19,9 +24,13 @@ def _unwrap(annotation: Any) -> Any:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = options[0] if len(options) == 1 else annotation
             if len(options) != 1:
-                return annotation
+                # e.g. `IncrementalSpec | Literal[False]`: the spec model is the one with fields.
+                models = [o for o in options if isinstance(o, type) and issubclass(o, BaseModel)]
+                if len(models) != 1:
+                    return annotation
+                options = models
+            annotation = options[0]
         else:
             return annotation
 
@@ -84,6 +93,27 @@ def field_path(loc: tuple) -> str:
     return ".".join(parts)
 
 
+def _is_union_member(part) -> bool:
+    # pydantic names the member of a union an error came from: a model class or `literal[...]`.
+    return isinstance(part, str) and (part.startswith("literal[") or part[:1].isupper() and part.isidentifier()
+                                      and part in _SPEC_MODEL_NAMES)
+
+
+def _without_union_noise(errors: list[dict]) -> list[dict]:
+    """For `section: {...} | false`, report what is wrong with the section, not also that it is
+    not `false`; and drop the member names pydantic puts into the location."""
+    kept = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        literal_at = next((i for i, p in enumerate(loc) if isinstance(p, str) and p.startswith("literal[")), None)
+        if literal_at is not None and any(
+            e is not error and tuple(e["loc"])[:literal_at] == loc[:literal_at] for e in errors
+        ):
+            continue
+        kept.append({**error, "loc": tuple(p for p in loc if not _is_union_member(p))})
+    return kept
+
+
 def parse_document(
     doc: YamlDocument, model: type[BaseModel], errors: ErrorCollector
 ) -> BaseModel | None:
@@ -95,7 +125,7 @@ def parse_document(
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        for error in exc.errors():
+        for error in _without_union_noise(exc.errors()):
             loc = tuple(error["loc"])
             line = doc.line_of(tuple(p for p in loc if p != "[key]"))
             errors.add(doc.path, field_path(loc), describe(error, model), line)

@@ -66,7 +66,7 @@ def test_empty_job_file(specs):
     edit(specs, "jobs/customers_dim.yaml", text="")
     error = only_error(specs, "jobs/customers_dim.yaml", "")
     assert error.line == 1
-    assert error.message == "must be a mapping with fields model, jobs; got an empty file"
+    assert error.message == "must be a mapping with fields model, defaults, jobs; got an empty file"
 
 
 # --- unknown fields, wrong types, missing fields ------------------------------------------------
@@ -76,7 +76,7 @@ def test_unknown_key_in_a_job_lists_allowed_fields(specs):
     line = edit(specs, "jobs/customers_dim.yaml", "    tag: sprint-42\n", "    tag: sprint-42\n    schedule: daily\n")
     error = only_error(specs, "jobs/customers_dim.yaml", "jobs.sandbox.schedule")
     assert error.line == line + 1
-    assert error.message == "unknown field 'schedule'; allowed: tag, source_mapping, target"
+    assert error.message == "unknown field 'schedule'; allowed: tag, source_mapping, target, incremental"
 
 
 def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
@@ -84,7 +84,7 @@ def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
     errors = spec_errors(specs)
     unknown = the_error(specs, errors, "jobs/customers_dim.yaml", "jobs.marketing_prd.tags")
     assert unknown.line == line
-    assert unknown.message == "unknown field 'tags'; allowed: tag, source_mapping, target"
+    assert unknown.message == "unknown field 'tags'; allowed: tag, source_mapping, target, incremental"
     missing = the_error(specs, errors, "jobs/customers_dim.yaml", "jobs.marketing_prd.tag")
     assert missing.line == line_of(specs, "jobs/customers_dim.yaml", "marketing_prd:")
     assert missing.message == "required field is missing"
@@ -94,7 +94,7 @@ def test_unknown_top_level_key_in_a_job_file(specs):
     line = edit(specs, "jobs/customers_dim.yaml", "model: customers_dim\n", "model: customers_dim\nschedule: daily\n")
     error = only_error(specs, "jobs/customers_dim.yaml", "schedule")
     assert error.line == line + 1 == 3
-    assert error.message == "unknown field 'schedule'; allowed: model, jobs"
+    assert error.message == "unknown field 'schedule'; allowed: model, defaults, jobs"
 
 
 def test_unknown_key_in_environments_lists_allowed_fields(specs):

@@ -87,7 +87,7 @@ def test_every_object_is_strict_and_every_field_described(name):
 def test_unknown_key_in_a_job_is_not_allowed():
     job = _schema("jobs.schema.json")["$defs"]["JobSpec"]
     assert job["additionalProperties"] is False
-    assert sorted(job["properties"]) == ["source_mapping", "tag", "target"]  # so `schedule:` is flagged
+    assert sorted(job["properties"]) == ["incremental", "source_mapping", "tag", "target"]  # so `schedule:` is flagged
     assert job["required"] == ["tag"]
 
 

@@ -1,0 +1,152 @@
+"""SQL of an incremental run. Pure: names in, statements out.
+
+Column and table names are emitted as quoted identifiers by sqlglot; the only values are the
+watermark cutoff, read from the target itself and rendered as a typed literal by sqlglot, and the
+lookback, a number of seconds from a validated spec.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlglot import exp
+
+from model_jobs.compile.references import DIALECT
+from model_jobs.identifiers import TableName
+
+OUTPUT = "MODEL_OUTPUT"  # alias of the model query inside the staging statement
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def _sql(expression: exp.Expr) -> str:
+    return expression.sql(dialect=DIALECT)
+
+
+def literal(value) -> exp.Expr:
+    """A watermark value as a typed SQL literal (the value comes from the target, not a spec)."""
+    if isinstance(value, datetime):
+        kind = "TIMESTAMP_TZ" if value.tzinfo else "TIMESTAMP_NTZ"
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), kind)
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def output_columns(query: exp.Expr) -> str:
+    """The model query with no rows: its description names the output columns."""
+    return _sql(exp.select("*").from_(exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=ident(OUTPUT))))
+                .limit(0))
+
+
+def target_state(table: TableName, watermark: str) -> str:
+    """One row: the target's highest watermark and its row count."""
+    return _sql(exp.select(exp.Max(this=column(watermark)), exp.Count(this=exp.Star())).from_(table.to_sqlglot()))
+
+
+def create_stage(stage: TableName, query: exp.Expr, watermark: str, cutoff) -> str:
+    """Materialize the model's new rows once: the cutoff filter sits right on the model query, so
+    the warehouse can prune what it reads."""
+    select = (
+        exp.select("*")
+        .from_(exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=ident(OUTPUT))))
+        .where(exp.GTE(this=column(watermark, OUTPUT), expression=literal(cutoff)))
+    )
+    return _sql(exp.Create(this=stage.to_sqlglot(), kind="TABLE", replace=True, expression=select))
+
+
+def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -> str:
+    """One row: staged rows, their highest watermark, duplicated keys, rows with a NULL key."""
+    keys = [column(k) for k in unique_key]
+    duplicates = exp.select(exp.Count(this=exp.Star())).from_(
+        exp.select(*keys).from_(stage.to_sqlglot()).group_by(*keys)
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).subquery("D")
+    ) if keys else exp.Literal.number(0)
+    null_keys = exp.func("COUNT_IF", exp.or_(*[exp.Is(this=k.copy(), expression=exp.Null()) for k in keys])) \
+        if keys else exp.Literal.number(0)
+    return _sql(exp.select(
+        exp.Count(this=exp.Star()),
+        exp.Max(this=column(watermark)),
+        duplicates.subquery() if keys else duplicates,
+        null_keys,
+    ).from_(stage.to_sqlglot()))
+
+
+def duplicate_keys(stage: TableName, unique_key: tuple[str, ...], limit: int = 10) -> str:
+    keys = [column(k) for k in unique_key]
+    count = exp.Count(this=exp.Star())
+    return _sql(
+        exp.select(*keys, exp.alias_(count, ident("DUPLICATES"))).from_(stage.to_sqlglot()).group_by(*keys)
+        .having(exp.GT(this=count.copy(), expression=exp.Literal.number(1)))
+        .order_by(exp.Ordered(this=column("DUPLICATES"), desc=True)).limit(limit)
+    )
+
+
+def _key_match(unique_key: tuple[str, ...], left: str, right: str) -> exp.Expr:
+    return exp.and_(*[exp.EQ(this=column(k, left), expression=column(k, right)) for k in unique_key])
+
+
+def merge(target: TableName, stage: TableName, columns: list[str], unique_key: tuple[str, ...]) -> str:
+    updates = [exp.EQ(this=column(c, "T"), expression=column(c, "S")) for c in columns if c not in unique_key]
+    when = [exp.When(matched=False, then=exp.Insert(
+        this=exp.Tuple(expressions=[column(c) for c in columns]),
+        expression=exp.Tuple(expressions=[column(c, "S") for c in columns]),
+    ))]
+    if updates:
+        when.insert(0, exp.When(matched=True, then=exp.Update(expressions=updates)))
+    statement = exp.Merge(
+        this=target.to_sqlglot(alias="T"),
+        using=stage.to_sqlglot(alias="S"),
+        on=_key_match(unique_key, "T", "S"),
+        whens=exp.Whens(expressions=when),
+    )
+    return _sql(statement)
+
+
+def delete_matching(target: TableName, stage: TableName, unique_key: tuple[str, ...]) -> str:
+    keys = exp.select(*[column(k) for k in unique_key]).distinct().from_(stage.to_sqlglot())
+    return _sql(exp.Delete(
+        this=target.to_sqlglot(alias="T"),
+        using=[exp.Subquery(this=keys, alias=exp.TableAlias(this=ident("S")))],
+        where=exp.Where(this=_key_match(unique_key, "T", "S")),
+    ))
+
+
+def insert(target: TableName, stage: TableName, columns: list[str], unless_present_on: tuple[str, ...] = (),
+           cutoff=None, watermark: str | None = None) -> str:
+    """INSERT the staged rows; with `unless_present_on`, skip rows whose columns already match a
+    target row at or after the cutoff (what append re-reads must not be inserted twice)."""
+    select = exp.select(*[column(c, "S") for c in columns]).from_(stage.to_sqlglot(alias="S"))
+    if unless_present_on:
+        same = [exp.NullSafeEQ(this=column(c, "T"), expression=column(c, "S")) for c in unless_present_on]
+        present = exp.select(exp.Literal.number(1)).from_(target.to_sqlglot(alias="T")).where(
+            exp.and_(exp.GTE(this=column(watermark, "T"), expression=literal(cutoff)), *same)
+        )
+        select = select.where(exp.Not(this=exp.Exists(this=present)))
+    into = exp.Schema(this=target.to_sqlglot(), expressions=[ident(c) for c in columns])
+    return _sql(exp.Insert(this=into, expression=select))
+
+
+def add_column(target: TableName, name: str, data_type: str) -> str:
+    return _sql(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
+        exp.ColumnDef(this=ident(name), kind=exp.DataType.build(data_type, dialect=DIALECT))
+    ]))
+
+
+def drop_column(target: TableName, name: str) -> str:
+    return _sql(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
+        exp.Drop(tables=[exp.Column(this=ident(name))], kind="COLUMN")
+    ]))
+
+
+def drop_table(table: TableName) -> str:
+    return _sql(exp.Drop(tables=[table.to_sqlglot()], kind="TABLE", exists=True))

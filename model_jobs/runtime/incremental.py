@@ -1,0 +1,216 @@
+"""An incremental run: stage the model's new rows once, check them, apply them to the target.
+
+New rows are those with watermark >= (the target's highest watermark - lookback): the target is
+the only state, so nothing can drift. The staging table lives next to the target for the run
+and is dropped after. The apply step is one MERGE, or DELETE + INSERT in one transaction, or one
+INSERT, so the target moves from its old contents to its new ones in one commit, or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from snowflake.connector.errors import ProgrammingError
+
+from model_jobs.compile import incremental_sql as sql
+from model_jobs.compile.plan import ResolvedJob
+from model_jobs.compile.sql import columns_of_two_query, create_schema_if_not_exists
+from model_jobs.identifiers import TableName
+from model_jobs.runtime.source_check import read_columns, type_family
+
+MISSING_OBJECT = 2003  # Snowflake's (and the embedded one's) error number for a missing table
+
+
+class IncrementalRunError(RuntimeError):
+    """The run stopped before changing the target; the message says why and what to do."""
+
+
+class DuplicateKeys(IncrementalRunError):
+    pass
+
+
+class SchemaChanged(IncrementalRunError):
+    pass
+
+
+def schema_changes(output: dict[str, str], target: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+    added = [c for c in output if c not in target]
+    removed = [c for c in target if c not in output]
+    retyped = [c for c in output if c in target and type_family(output[c]) != type_family(target[c])]
+    return added, removed, retyped
+
+
+def describe_changes(output: dict[str, str], target: dict[str, str]) -> list[str]:
+    added, removed, retyped = schema_changes(output, target)
+    return ([f"added {c} {output[c]}" for c in added] + [f"removed {c}" for c in removed]
+            + [f"retyped {c} {target[c]} -> {output[c]}" for c in retyped])
+
+
+class IncrementalRun:
+    def __init__(self, job: ResolvedJob, cursor, record, log: Callable[[str], None]):
+        self.job = job
+        self.settings = job.incremental
+        self.cursor = cursor
+        self.record = record  # the Materialization being filled in
+        self.log = log
+
+    def execute(self, statement: str):
+        self.cursor.execute(statement)
+        self.record.query_ids.append(self.cursor.sfqid)
+        return self.cursor
+
+    def full_build(self, reason: str) -> None:
+        self.log(f"full refresh: {reason}")
+        record, target = self.record, self.job.target
+        record.mode, record.reason = "full_refresh", reason
+        self.execute(create_schema_if_not_exists(target.database, target.schema))
+        # Check the settings against the output before replacing the target, not after.
+        described = self.execute(sql.output_columns(self.job.query)).description
+        self._check_columns({d.name.upper(): "" for d in described})
+        self.execute(self.job.create_sql)
+        record.watermark_after, record.rows_written = self.execute(
+            sql.target_state(target, self.settings.watermark)).fetchone()
+        record.rows_inserted = record.rows_written
+        record.target_columns = read_columns(self.cursor, target)
+
+    def run(self, full_refresh_requested: bool) -> None:
+        """Six statements: target state, stage, columns of both, stage checks, apply, drop stage."""
+        target, record = self.job.target, self.record
+        if full_refresh_requested:
+            return self.full_build("requested with full_refresh: true")
+        try:
+            before, rows_before = self.execute(sql.target_state(target, self.settings.watermark)).fetchone()
+        except ProgrammingError as exc:
+            if exc.errno == MISSING_OBJECT:
+                return self.full_build("the target does not exist yet")
+            return self._target_without_watermark(exc)
+        record.watermark_before = before
+        if before is None:
+            return self.full_build("the target has no rows")
+        cutoff = self._cutoff(before)
+        stage = TableName(target.database, target.schema, f"MJ_STAGE_{uuid.uuid4().hex[:12].upper()}")
+        added: list[str] = []
+        try:
+            self.execute(sql.create_stage(stage, self.job.query, self.settings.watermark, cutoff))
+            output_columns, target_columns = self._columns(stage)
+            self._check_columns(output_columns)
+            changes = describe_changes(output_columns, target_columns)
+            if changes:
+                record.schema_changes = changes
+                self.log("schema change: " + "; ".join(changes))
+                if self.settings.on_schema_change == "full_refresh":
+                    return self.full_build("the model's columns changed (on_schema_change: full_refresh)")
+                added = self._adapt_target(output_columns, target_columns)
+            self._check_stage(stage)
+            self._apply(stage, list(output_columns), cutoff)
+            record.mode = "incremental"
+        except BaseException:
+            for name in added:  # undo what DDL committed on its own
+                self.execute(sql.drop_column(target, name))
+            raise
+        finally:
+            self.execute(sql.drop_table(stage))
+        record.watermark_after = max(before, record.staged_max) if record.staged_max is not None else before
+        record.rows_written = rows_before + record.rows_inserted - record.rows_deleted
+        record.target_columns = {**target_columns, **{c: output_columns[c] for c in added}}
+
+    def _columns(self, stage: TableName) -> tuple[dict[str, str], dict[str, str]]:
+        """Columns of the staged output and of the target, in one statement."""
+        statement, params = columns_of_two_query(stage, self.job.target)
+        self.cursor.execute(statement, params)
+        self.record.query_ids.append(self.cursor.sfqid)
+        found: dict[str, dict[str, str]] = {stage.table: {}, self.job.target.table: {}}
+        for table, name, data_type in self.cursor.fetchall():
+            found[table.upper()][name.upper()] = data_type
+        return found[stage.table], found[self.job.target.table]
+
+    def _target_without_watermark(self, error: ProgrammingError) -> None:
+        if self.settings.watermark in read_columns(self.cursor, self.job.target):
+            raise error  # something else went wrong: the warehouse's message says what
+        if self.settings.on_schema_change == "full_refresh":
+            return self.full_build("the target has no watermark column yet (on_schema_change: full_refresh)")
+        raise SchemaChanged(
+            f"{self.job.target} has no column {self.settings.watermark} (incremental.watermark), so "
+            "its new rows cannot be found: run once with full_refresh: true"
+        )
+
+    def _cutoff(self, before):
+        seconds = self.settings.lookback_seconds
+        if not seconds:
+            return before
+        if not isinstance(before, date):
+            raise IncrementalRunError(
+                f"lookback needs a date or timestamp watermark, but {self.settings.watermark} holds "
+                f"{type(before).__name__} values: set lookback: 0s or choose another watermark"
+            )
+        return before - timedelta(seconds=seconds)
+
+    def _check_columns(self, output_columns: dict[str, str]) -> None:
+        for role, names in (("watermark", [self.settings.watermark]), ("unique_key", self.settings.unique_key)):
+            missing = [n for n in names if n not in output_columns]
+            if missing:
+                raise IncrementalRunError(
+                    f"incremental.{role} names {', '.join(missing)}, which the model's output does not "
+                    f"have; its columns are {', '.join(output_columns)}"
+                )
+
+    def _adapt_target(self, output: dict[str, str], target: dict[str, str]) -> list[str]:
+        added, removed, retyped = schema_changes(output, target)
+        policy = self.settings.on_schema_change
+        if policy == "fail" or retyped:
+            hint = ("on_schema_change: full_refresh rebuilds the target" if retyped
+                    else "set on_schema_change to append_new_columns or full_refresh, or run with full_refresh: true")
+            raise SchemaChanged(
+                f"the model's columns differ from {self.job.target}: "
+                f"{'; '.join(describe_changes(output, target))}; nothing was written ({hint})"
+            )
+        for name in added:
+            self.execute(sql.add_column(self.job.target, name, output[name]))
+        if removed:
+            self.log(f"kept columns the model no longer has (new rows get NULL): {', '.join(removed)}")
+        return added
+
+    def _check_stage(self, stage: TableName) -> None:
+        keys = self.settings.unique_key if self.settings.strategy != "append" else ()
+        rows, staged_max, duplicated, null_keys = self.execute(
+            sql.stage_stats(stage, self.settings.watermark, keys)).fetchone()
+        self.record.rows_staged, self.record.staged_max = rows, staged_max
+        if null_keys:
+            raise DuplicateKeys(
+                f"{null_keys} new row(s) have NULL in unique_key ({', '.join(keys)}); rows without a key "
+                "cannot be matched: fix the model or the key; nothing was written"
+            )
+        if duplicated and self.settings.strategy == "merge":
+            found = self.execute(sql.duplicate_keys(stage, keys)).fetchall()
+            listing = "; ".join(
+                ", ".join(f"{k}={v!r}" for k, v in zip(keys, row[:-1], strict=True)) + f" ({row[-1]} rows)"
+                for row in found
+            )
+            more = f" (showing {len(found)} of {duplicated})" if duplicated > len(found) else ""
+            raise DuplicateKeys(
+                f"{duplicated} unique_key value(s) occur more than once in the new rows{more}: {listing}. "
+                f"merge needs one row per key ({', '.join(keys)}): fix the model or the key; nothing was written"
+            )
+
+    def _apply(self, stage: TableName, columns: list[str], cutoff) -> None:
+        target, settings = self.job.target, self.settings
+        if settings.strategy == "merge":
+            inserted, updated = self.execute(sql.merge(target, stage, columns, settings.unique_key)).fetchone()[:2]
+            self.record.rows_inserted, self.record.rows_updated = int(inserted), int(updated)
+        elif settings.strategy == "delete_insert":
+            self.execute("BEGIN")
+            try:
+                self.record.rows_deleted = self.execute(
+                    sql.delete_matching(target, stage, settings.unique_key)).rowcount or 0
+                self.record.rows_inserted = self.execute(sql.insert(target, stage, columns)).rowcount or 0
+                self.execute("COMMIT")
+            except BaseException:
+                self.execute("ROLLBACK")
+                raise
+        else:
+            # Rows at or after the cutoff may already be in the target: insert only the others.
+            match_on = settings.unique_key or tuple(columns)
+            self.record.rows_inserted = self.execute(
+                sql.insert(target, stage, columns, match_on, cutoff, settings.watermark)).rowcount or 0
