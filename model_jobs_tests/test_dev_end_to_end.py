@@ -1,5 +1,5 @@
 """The README's promise, end to end: `model-jobs dev` (what `make dev` runs) starts the embedded
-Snowflake, seeds it and serves Dagster; the UI shows three models with three environment
+Snowflake, seeds it and serves Dagster; the UI shows four models with three environment
 partitions, and materializing marketing_prd runs the older tag against DATALAKE_PRD."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def test_make_dev_then_materialize_prd(dev_server):
         timeout=240, what=f"the Dagster UI; log:\n{log.read_text() if log.exists() else ''}",
     )
     partitions = {tuple(n["assetKey"]["path"]): n["partitionKeys"] for n in nodes}
-    for model in ["customers_dim", "orders_enriched", "customer_ltv"]:
+    for model in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]:
         assert partitions[(model,)] == ENVIRONMENTS
 
     launched = graphql(

@@ -31,12 +31,16 @@ def _sql(expression: exp.Expr) -> str:
 
 
 def literal(value) -> exp.Expr:
-    """A watermark value as a typed SQL literal (the value comes from the target, not a spec)."""
+    """A watermark value as an SQL literal (the value comes from the target, not a spec).
+
+    Dates and timestamps are written as strings: compared with a date or timestamp column, both
+    Snowflake and the embedded one read them as that column's type, which keeps the comparison
+    a constant the warehouse can prune with (and avoids casts the embedded Snowflake rewrites
+    into functions that only exist when the session has a current database)."""
     if isinstance(value, datetime):
-        kind = "TIMESTAMP_TZ" if value.tzinfo else "TIMESTAMP_NTZ"
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), kind)
+        return exp.Literal.string(value.isoformat(sep=" "))
     if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+        return exp.Literal.string(value.isoformat())
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return exp.Literal.number(value)
     return exp.Literal.string(str(value))

@@ -176,6 +176,8 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
             role=job.environment_spec.role,
             warehouse=job.environment_spec.warehouse,
             session_parameters={"QUERY_TAG": tag},
+            database=job.target.database,
+            schema=job.target.schema,
         ) as connection:
             try:
                 result = materialize(job, connection, project.specs.sources, log=context.log.info,

@@ -59,6 +59,9 @@ def snowflake_resource_from_env() -> SnowflakeResource:
         account="local",
         user="local",
         password="local",
+        # The embedded Snowflake answers an internal error with HTTP 500, which the connector
+        # retries until this many seconds have passed; without it a run would hang.
+        network_timeout=60,
         additional_snowflake_connection_args={
             "host": HOST,
             "port": configured_port(),
@@ -74,10 +77,18 @@ def query_tag(**fields: str) -> str:
 
 @contextlib.contextmanager
 def job_connection(
-    resource: SnowflakeResource, *, role: str, warehouse: str, session_parameters: Mapping[str, object]
+    resource: SnowflakeResource,
+    *,
+    role: str,
+    warehouse: str,
+    session_parameters: Mapping[str, object],
+    database: str | None = None,
+    schema: str | None = None,
 ) -> Iterator:
     """A connection as the environment's role, on its warehouse, with extra session parameters
-    (QUERY_TAG): a copy of the configured resource, so credentials are handled by dagster-snowflake.
+    (QUERY_TAG), its current database and schema those of the job's target (every statement
+    names its tables in full; the embedded Snowflake needs a current schema for MERGE): a copy
+    of the configured resource, so credentials are handled by dagster-snowflake.
     """
     fields = {
         name: getattr(resource, name)
@@ -86,8 +97,9 @@ def job_connection(
     }
     extra = dict(fields.get("additional_snowflake_connection_args") or {})
     extra["session_parameters"] = {**extra.get("session_parameters", {}), **session_parameters}
-    scoped = SnowflakeResource(
-        **{**fields, "role": role, "warehouse": warehouse, "additional_snowflake_connection_args": extra}
-    )
+    scoped = SnowflakeResource(**{
+        **fields, "role": role, "warehouse": warehouse, "additional_snowflake_connection_args": extra,
+        **({"database": database, "schema": schema} if database and schema else {}),
+    })
     with scoped.get_connection() as connection:
         yield connection

@@ -16,7 +16,7 @@ ENVIRONMENTS = ["marketing_dev", "marketing_prd", "sandbox"]
 
 def test_one_partitioned_asset_per_model(demo_project):
     graph = build_definitions(demo_project).resolve_asset_graph()
-    for model in ["customers_dim", "orders_enriched", "customer_ltv"]:
+    for model in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]:
         node = graph.get(AssetKey(model))
         assert node.partitions_def.get_partition_keys() == ENVIRONMENTS
         assert node.kinds == {"snowflake"}
@@ -32,7 +32,9 @@ def test_one_partitioned_asset_per_model(demo_project):
     assert sources == {AssetKey(["datalake_dev", "raw", t]) for t in ["orders", "order_items", "customers"]}
     # One deployment asset per model, partitioned like the models, that `model-jobs deploy` reports to.
     deployments = external - sources
-    assert deployments == {AssetKey(["deployments", m]) for m in ["customers_dim", "orders_enriched", "customer_ltv"]}
+    assert deployments == {
+        AssetKey(["deployments", m]) for m in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]
+    }
     assert graph.get(AssetKey(["deployments", "customer_ltv"])).partitions_def.get_partition_keys() == ENVIRONMENTS
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from model_jobs.identifiers import TableName
 from model_jobs.project import load_project
 from model_jobs.runtime.materialize import Materialization, materialize
 from model_jobs.specs.tags import lock_line
+from model_jobs.warehouse.resource import job_connection, snowflake_resource_from_env
 
 DATABASE = "INCREMENTAL_TEST"
 MODEL_SQL = "SELECT ID, V, UPDATED_AT FROM {source}\n"
@@ -24,7 +27,8 @@ MODEL_SQL = "SELECT ID, V, UPDATED_AT FROM {source}\n"
 class IncrementalProject:
     root: Path
     schema: str
-    connection: object
+    connection: object  # for setting up sources and reading results
+    job_connection: object  # for runs: a session like a run's, with no current database
 
     @property
     def source(self) -> str:
@@ -63,7 +67,7 @@ class IncrementalProject:
         return project.job("events", "dev")
 
     def run(self, project: CompiledProject, full_refresh: bool = False) -> Materialization:
-        return materialize(self.job(project), self.connection, {}, full_refresh=full_refresh)
+        return materialize(self.job(project), self.job_connection, {}, full_refresh=full_refresh)
 
     def sql(self, statement: str, params=None) -> list[tuple]:
         cursor = self.connection.cursor()
@@ -89,9 +93,14 @@ class IncrementalProject:
             self.sql(exp.insert(values, TableName.parse(self.source).to_sqlglot()).sql(dialect="snowflake"))
 
 
-def new_project(tmp_path: Path, connection) -> IncrementalProject:
+@contextlib.contextmanager
+def new_project(tmp_path: Path, connection) -> Iterator[IncrementalProject]:
+    """A fresh schema; runs use a connection of their own, set up as a Dagster run sets up its
+    connection (job_connection: current database and schema = the target's)."""
     schema = f"T_{uuid.uuid4().hex[:10].upper()}"
     cursor = connection.cursor()
     cursor.execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
     cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.{schema}")
-    return IncrementalProject(tmp_path / "job_specs", schema, connection)
+    with job_connection(snowflake_resource_from_env(), role="R", warehouse="W", session_parameters={},
+                        database=DATABASE, schema=schema) as for_runs:
+        yield IncrementalProject(tmp_path / "job_specs", schema, connection, for_runs)

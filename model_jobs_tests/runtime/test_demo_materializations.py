@@ -48,7 +48,7 @@ def columns(query, table: str) -> list[str]:
 
 def test_every_demo_job_succeeds(runs, demo_project):
     _, outcomes = runs
-    assert len(outcomes) == 9
+    assert len(outcomes) == 12
     assert [o.error for o in outcomes.values() if not o.ok] == []
 
 
@@ -148,3 +148,14 @@ def test_rerun_replaces_rather_than_appends(runs, demo_project, query):
     outcome = materialize_job(build_definitions(demo_project), demo_project, "orders_enriched", "marketing_prd", instance)
     assert outcome.ok and outcome.rows == 600
     assert query("SELECT COUNT(*) FROM ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")[0][0] == 600
+
+
+def test_order_status_per_environment(runs, query):
+    _, outcomes = runs
+    assert all(outcomes[("order_status", env)].ok for env in ["marketing_dev", "marketing_prd", "sandbox"])
+    prd = set(query("SELECT ORDER_ID, STATUS FROM ANALYTICS_PRD.MARTS.ORDER_STATUS"))
+    assert prd == {(o[0], o[3]) for o in PRD["ORDERS"]}
+    sandbox = {r[0] for r in query("SELECT ORDER_ID FROM SANDBOX.MARKETING.ORDER_STATUS")}
+    assert sandbox == {o[0] for o in SAMPLE["ORDERS"]}
+    assert "IS_FULFILLED" in columns(query, "SANDBOX.MARKETING.ORDER_STATUS")  # v2 in the sandbox
+    assert "IS_FULFILLED" not in columns(query, "ANALYTICS_PRD.MARTS.ORDER_STATUS")  # v1 in prd

@@ -22,7 +22,8 @@ def at(minutes: int) -> datetime:
 
 @pytest.fixture
 def p(tmp_path, warehouse):
-    return new_project(tmp_path, warehouse)
+    with new_project(tmp_path, warehouse) as project:
+        yield project
 
 
 def test_first_run_builds_everything_then_only_new_rows(p):

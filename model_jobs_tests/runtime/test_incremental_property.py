@@ -7,6 +7,7 @@ target is compared, as a multiset of rows, with the model query over the same so
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime, timedelta
 
@@ -41,11 +42,12 @@ initial = st.lists(st.tuples(st.integers(0, 120), st.sampled_from(["a", "b"])), 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory, warehouse):
     """One schema and one loaded project per strategy, shared by that strategy's examples."""
-    made = {}
-    for strategy, incremental in SETTINGS.items():
-        p = new_project(tmp_path_factory.mktemp(strategy), warehouse)
-        made[strategy] = (p, p.write(incremental))
-    return made
+    with contextlib.ExitStack() as stack:
+        made = {}
+        for strategy, incremental in SETTINGS.items():
+            p = stack.enter_context(new_project(tmp_path_factory.mktemp(strategy), warehouse))
+            made[strategy] = (p, p.write(incremental))
+        yield made
 
 
 def check(strategy: str, first: list, steps: list, p, project) -> None:

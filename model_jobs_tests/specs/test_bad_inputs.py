@@ -295,7 +295,7 @@ def test_unknown_model_in_a_job_file(specs):
     line = edit(specs, "jobs/orders_enriched.yaml", "model: orders_enriched", "model: order_enriched")
     error = only_error(specs, "jobs/orders_enriched.yaml", "model")
     assert error.line == line == 2
-    assert error.message == "unknown model 'order_enriched'; known: customer_ltv, customers_dim, orders_enriched"
+    assert error.message == "unknown model 'order_enriched'; known: customer_ltv, customers_dim, order_status, orders_enriched"
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,14 @@ from model_jobs.project import load_project
 
 DEMO_SPECS = Path(__file__).resolve().parents[2] / "job_specs"
 
-MODELS = ["customer_ltv", "customers_dim", "orders_enriched"]
+MODELS = ["customer_ltv", "customers_dim", "order_status", "orders_enriched"]
 ENVIRONMENTS = ["marketing_dev", "marketing_prd", "sandbox"]
 # (older tag, newest tag) per model, as recorded in each tags.lock.
 TAGS = {
     "customers_dim": ("sprint-41", "sprint-42"),
     "orders_enriched": ("2026.1", "2026.2"),
     "customer_ltv": ("2026.1", "2026.2"),
+    "order_status": ("v1", "v2"),
 }
 
 
@@ -27,9 +28,9 @@ def project():
     return load_project(DEMO_SPECS)
 
 
-def test_demo_has_three_models_nine_jobs_three_environments(project):
+def test_demo_has_four_models_twelve_jobs_three_environments(project):
     assert sorted(project.specs.models) == MODELS
-    assert len(project.jobs) == 9
+    assert len(project.jobs) == 12
     assert sorted(project.jobs) == [(m, e) for m in MODELS for e in ENVIRONMENTS]
     assert list(project.specs.environments) == ENVIRONMENTS
     assert project.specs.design_environment == "marketing_dev"
@@ -116,5 +117,13 @@ def test_sources_resolve_per_environment(project, model, environment, design, re
 def test_validate_cli_exits_0_on_the_demo(capsys):
     assert main(["validate", str(DEMO_SPECS)]) == 0
     captured = capsys.readouterr()
-    assert "3 model(s), 9 Model Job(s), all valid" in captured.out
+    assert "4 model(s), 12 Model Job(s), all valid" in captured.out
     assert captured.err == ""
+
+
+def test_order_status_is_incremental_with_one_strategy_per_environment(project):
+    strategies = {env: project.job("order_status", env).incremental.strategy for env in ENVIRONMENTS}
+    assert strategies == {"marketing_dev": "merge", "marketing_prd": "delete_insert", "sandbox": "append"}
+    for env in ENVIRONMENTS:
+        settings = project.job("order_status", env).incremental
+        assert (settings.watermark, settings.unique_key, settings.lookback_seconds) == ("UPDATED_AT", ("ORDER_ID",), 7200)

@@ -156,7 +156,7 @@ def test_unknown_source_is_refused(specs_copy, home, capsys):
 
 def test_unknown_model_is_refused(specs_copy, home, capsys):
     err = refused(specs_copy, capsys, "deploy", "order_enriched", "--tag", "x")
-    assert "unknown model 'order_enriched'; known: customer_ltv, customers_dim, orders_enriched" in err
+    assert "unknown model 'order_enriched'; known: customer_ltv, customers_dim, order_status, orders_enriched" in err
 
 
 def test_hand_edited_tag_blocks_deploy(specs_copy, home, capsys):
