@@ -284,6 +284,13 @@ def plain_definitions(models: list[GenModel]) -> dg.Definitions:
                     ),
                 },
             ))
+        # Ours also declares where deploys of each model are reported: the same here.
+        sources.append(dg.AssetSpec(
+            key=dg.AssetKey(["deployments", model.name]),
+            description=f"Deploys of model {model.name!r}.",
+            group_name="deployments",
+            partitions_def=partitions,
+        ))
 
     def make_asset(model: GenModel) -> dg.AssetsDefinition:
         deps = [dg.AssetKey([model.upstream])] if model.upstream else []

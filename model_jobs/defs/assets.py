@@ -7,7 +7,6 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
-    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -17,8 +16,10 @@ from dagster import (
     TableSchema,
     asset,
 )
+from dagster import (
+    Field as DagsterField,
+)
 from dagster_snowflake import SnowflakeResource
-from pydantic import Field
 
 from model_jobs.compile.plan import CompiledProject, ResolvedJob
 from model_jobs.identifiers import TableName
@@ -131,10 +132,13 @@ def _incremental_metadata(job: ResolvedJob, result: Materialization) -> dict:
     }
 
 
-class ModelJobRunConfig(Config):
-    full_refresh: bool = Field(
-        default=False, description="Rebuild the whole target, even for an incremental Model Job."
+# Built once and shared: a pythonic Config class would be turned into a schema again for every
+# asset, a quarter of a second per thousand models at load.
+RUN_CONFIG_SCHEMA = {
+    "full_refresh": DagsterField(
+        bool, default_value=False, description="Rebuild the whole target, even for an incremental Model Job."
     )
+}
 
 
 def _tag_run(context: AssetExecutionContext, job: ResolvedJob) -> None:
@@ -160,14 +164,13 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
         group_name=spec.spec.group,
         owners=list(spec.spec.owners),
         kinds={"snowflake"},
+        config_schema=RUN_CONFIG_SCHEMA,
         metadata={"environments": MetadataValue.json({
             env: {"tag": project.job(model, env).tag.name, "target": str(project.job(model, env).target)}
             for env in environments
         })},
     )
-    def _materialize_model(
-        context: AssetExecutionContext, snowflake: SnowflakeResource, config: ModelJobRunConfig
-    ) -> MaterializeResult:
+    def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
         job = project.job(model, context.partition_key)
         _tag_run(context, job)
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
@@ -181,7 +184,7 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
         ) as connection:
             try:
                 result = materialize(job, connection, project.specs.sources, log=context.log.info,
-                                     full_refresh=config.full_refresh)
+                                     full_refresh=context.op_execution_context.op_config["full_refresh"])
             except (SourceSchemaMismatch, IncrementalRunError) as exc:
                 # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
                 raise Failure(description=str(exc), allow_retries=False) from exc

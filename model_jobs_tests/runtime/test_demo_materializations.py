@@ -159,3 +159,24 @@ def test_order_status_per_environment(runs, query):
     assert sandbox == {o[0] for o in SAMPLE["ORDERS"]}
     assert "IS_FULFILLED" in columns(query, "SANDBOX.MARKETING.ORDER_STATUS")  # v2 in the sandbox
     assert "IS_FULFILLED" not in columns(query, "ANALYTICS_PRD.MARTS.ORDER_STATUS")  # v1 in prd
+
+
+def test_full_refresh_config_rebuilds_an_incremental_job(runs, demo_project):
+    from dagster import materialize
+
+    from model_jobs.defs.build import build_definitions
+
+    instance, _ = runs
+    defs = build_definitions(demo_project)
+    asset_def = defs.get_assets_def("order_status")
+
+    def run(config: dict):
+        result = materialize([asset_def], partition_key="marketing_dev", resources=defs.resources,
+                             instance=instance, run_config={"ops": {"order_status": {"config": config}}})
+        return result.asset_materializations_for_node("order_status")[0].metadata
+
+    assert run({})["mode"].value == "incremental"  # the target exists: only recent rows
+    rebuilt = run({"full_refresh": True})
+    assert rebuilt["mode"].value == "full_refresh"
+    assert rebuilt["full_refresh_reason"].value == "requested with full_refresh: true"
+    assert rebuilt["rows_written"].value == 150
