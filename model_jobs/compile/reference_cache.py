@@ -55,7 +55,7 @@ class ReferenceCache:
                 if isinstance(loaded, dict):
                     self._entries = loaded
             except (OSError, ValueError):
-                pass
+                self._entries = {}  # unreadable or corrupt: start empty, everything gets parsed
 
     def parse(self, sql: str, sha256: str) -> ParsedSql:
         """The tables `sql` reads: from the cache when known, else parsed (and remembered)."""
@@ -84,4 +84,4 @@ class ReferenceCache:
             os.replace(tmp.name, self.path)
             self._dirty = False
         except OSError:
-            pass
+            return  # read-only or full disk: no cache this time, the next load parses again

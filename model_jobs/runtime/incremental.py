@@ -28,11 +28,11 @@ class IncrementalRunError(RuntimeError):
 
 
 class DuplicateKeys(IncrementalRunError):
-    pass
+    """New rows share a unique_key value, or have none: they cannot be matched to target rows."""
 
 
 class SchemaChanged(IncrementalRunError):
-    pass
+    """The model's columns differ from the target's and on_schema_change does not allow it."""
 
 
 def schema_changes(output: dict[str, str], target: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
