@@ -26,7 +26,7 @@ def column(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
-def _sql(expression: exp.Expr) -> str:
+def render(expression: exp.Expr) -> str:
     return expression.sql(dialect=DIALECT)
 
 
@@ -46,15 +46,16 @@ def literal(value) -> exp.Expr:
     return exp.Literal.string(str(value))
 
 
-def output_columns(query: exp.Expr) -> str:
-    """The model query with no rows: its description names the output columns."""
-    return _sql(exp.select("*").from_(exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=ident(OUTPUT))))
-                .limit(0))
+def target_state(table: TableName, watermark: str) -> exp.Select:
+    """One row: the target's highest watermark, how many rows have one, and its row count.
 
-
-def target_state(table: TableName, watermark: str) -> str:
-    """One row: the target's highest watermark and its row count."""
-    return _sql(exp.select(exp.Max(this=column(watermark)), exp.Count(this=exp.Star())).from_(table.to_sqlglot()))
+    Rows are counted apart from watermarks because an empty MAX is not always NULL on the way
+    back (the embedded Snowflake returns a NULL timestamp as 1970-01-01)."""
+    return exp.select(
+        exp.alias_(exp.Max(this=column(watermark)), ident("WATERMARK")),
+        exp.alias_(exp.Count(this=column(watermark)), ident("ROWS_WITH_WATERMARK")),
+        exp.alias_(exp.Count(this=exp.Star()), ident("ROWS")),
+    ).from_(table.to_sqlglot())
 
 
 def create_stage(stage: TableName, query: exp.Expr, watermark: str, cutoff) -> str:
@@ -65,7 +66,7 @@ def create_stage(stage: TableName, query: exp.Expr, watermark: str, cutoff) -> s
         .from_(exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=ident(OUTPUT))))
         .where(exp.GTE(this=column(watermark, OUTPUT), expression=literal(cutoff)))
     )
-    return _sql(exp.Create(this=stage.to_sqlglot(), kind="TABLE", replace=True, expression=select))
+    return render(exp.Create(this=stage.to_sqlglot(), kind="TABLE", replace=True, expression=select))
 
 
 def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -> str:
@@ -77,7 +78,7 @@ def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -
     ) if keys else exp.Literal.number(0)
     null_keys = exp.func("COUNT_IF", exp.or_(*[exp.Is(this=k.copy(), expression=exp.Null()) for k in keys])) \
         if keys else exp.Literal.number(0)
-    return _sql(exp.select(
+    return render(exp.select(
         exp.Count(this=exp.Star()),
         exp.Max(this=column(watermark)),
         duplicates.subquery() if keys else duplicates,
@@ -88,7 +89,7 @@ def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -
 def duplicate_keys(stage: TableName, unique_key: tuple[str, ...], limit: int = 10) -> str:
     keys = [column(k) for k in unique_key]
     count = exp.Count(this=exp.Star())
-    return _sql(
+    return render(
         exp.select(*keys, exp.alias_(count, ident("DUPLICATES"))).from_(stage.to_sqlglot()).group_by(*keys)
         .having(exp.GT(this=count.copy(), expression=exp.Literal.number(1)))
         .order_by(exp.Ordered(this=column("DUPLICATES"), desc=True)).limit(limit)
@@ -113,12 +114,12 @@ def merge(target: TableName, stage: TableName, columns: list[str], unique_key: t
         on=_key_match(unique_key, "T", "S"),
         whens=exp.Whens(expressions=when),
     )
-    return _sql(statement)
+    return render(statement)
 
 
 def delete_matching(target: TableName, stage: TableName, unique_key: tuple[str, ...]) -> str:
     keys = exp.select(*[column(k) for k in unique_key]).distinct().from_(stage.to_sqlglot())
-    return _sql(exp.Delete(
+    return render(exp.Delete(
         this=target.to_sqlglot(alias="T"),
         using=[exp.Subquery(this=keys, alias=exp.TableAlias(this=ident("S")))],
         where=exp.Where(this=_key_match(unique_key, "T", "S")),
@@ -137,20 +138,20 @@ def insert(target: TableName, stage: TableName, columns: list[str], unless_prese
         )
         select = select.where(exp.Not(this=exp.Exists(this=present)))
     into = exp.Schema(this=target.to_sqlglot(), expressions=[ident(c) for c in columns])
-    return _sql(exp.Insert(this=into, expression=select))
+    return render(exp.Insert(this=into, expression=select))
 
 
 def add_column(target: TableName, name: str, data_type: str) -> str:
-    return _sql(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
+    return render(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
         exp.ColumnDef(this=ident(name), kind=exp.DataType.build(data_type, dialect=DIALECT))
     ]))
 
 
 def drop_column(target: TableName, name: str) -> str:
-    return _sql(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
+    return render(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
         exp.Drop(tables=[exp.Column(this=ident(name))], kind="COLUMN")
     ]))
 
 
 def drop_table(table: TableName) -> str:
-    return _sql(exp.Drop(tables=[table.to_sqlglot()], kind="TABLE", exists=True))
+    return render(exp.Drop(tables=[table.to_sqlglot()], kind="TABLE", exists=True))

@@ -67,27 +67,47 @@ def count_rows(table: TableName) -> str:
     return exp.select(exp.Count(this=exp.Star())).from_(table.to_sqlglot()).sql(dialect=DIALECT)
 
 
-_TABLES_COLUMNS_SQL = (
-    "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM {database}.INFORMATION_SCHEMA.COLUMNS "
-    "WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME IN (%(first)s, %(second)s) ORDER BY ORDINAL_POSITION"
-)
+def probe(marker: str, relations: list[exp.Expr], state: exp.Select | None = None) -> str:
+    """One statement whose result description lists the columns of every relation (a table or a
+    query), each section opened by a column named `marker`, after the columns of `state`, a
+    one-row aggregate whose values are the statement's one row.
+
+    Each relation is joined as `SELECT * .. LIMIT 0`: Snowflake answers that from metadata when
+    it compiles the statement, so a run learns the columns of its sources, of the model's output
+    and of its target, and the target's state, in one round trip instead of an INFORMATION_SCHEMA
+    scan per table. A relation that does not exist fails the whole statement; the caller then
+    finds out which one from INFORMATION_SCHEMA."""
+    first = state if state is not None else exp.select(exp.alias_(exp.Literal.number(1), _quoted("ONE")))
+    select = exp.select(exp.Column(this=exp.Star(), table=_quoted("S"))).from_(first.subquery(_quoted("S")))
+    for index, relation in enumerate(relations):
+        alias = _quoted(f"C{index}")
+        rows = relation.copy().subquery(_quoted("R")) if isinstance(relation, exp.Query) else relation.copy()
+        empty = exp.select("*").from_(rows).limit(0)
+        select = select.select(exp.alias_(exp.Null(), _quoted(marker)), exp.Column(this=exp.Star(), table=alias))
+        select = select.join(empty.subquery(alias), join_type="LEFT", on=exp.true())
+    return select.sql(dialect=DIALECT)
 
 
-def columns_of_two_query(first: TableName, second: TableName) -> tuple[str, dict[str, str]]:
-    """Columns of two tables of one schema in one statement."""
-    assert (first.database, first.schema) == (second.database, second.schema)
-    database = exp.to_identifier(first.database, quoted=True).sql(dialect=DIALECT)
-    return (_TABLES_COLUMNS_SQL.format(database=database),
-            {"schema": first.schema, "first": first.table, "second": second.table})
+def _quoted(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
 
 
-_COLUMNS_SQL = (
-    "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM {database}.INFORMATION_SCHEMA.COLUMNS "
-    "WHERE TABLE_SCHEMA = %(schema)s AND TABLE_NAME = %(table)s ORDER BY ORDINAL_POSITION"
-)
-
-
-def columns_query(table: TableName) -> tuple[str, dict[str, str]]:
-    """Columns of one table: the database is a quoted identifier, schema and table are bound."""
-    database = exp.to_identifier(table.database, quoted=True).sql(dialect=DIALECT)
-    return _COLUMNS_SQL.format(database=database), {"schema": table.schema, "table": table.table}
+def columns_of_tables_query(tables: list[TableName]) -> tuple[str, dict[str, str]]:
+    """Columns of any tables in one statement: one INFORMATION_SCHEMA read per database, joined
+    with UNION ALL. Database names are quoted identifiers; schema and table names are bound."""
+    params: dict[str, str] = {}
+    parts = []
+    by_database: dict[str, list[TableName]] = {}
+    for table in tables:
+        by_database.setdefault(table.database, []).append(table)
+    for d, (database, members) in enumerate(by_database.items()):
+        params[f"d{d}"] = database
+        matches = []
+        for t, table in enumerate(members):
+            params[f"s{d}_{t}"], params[f"t{d}_{t}"] = table.schema, table.table
+            matches.append(f"(TABLE_SCHEMA = %(s{d}_{t})s AND TABLE_NAME = %(t{d}_{t})s)")
+        parts.append(
+            f"SELECT %(d{d})s AS TABLE_DATABASE, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, ORDINAL_POSITION "
+            f"FROM {_quoted(database).sql(dialect=DIALECT)}.INFORMATION_SCHEMA.COLUMNS WHERE {' OR '.join(matches)}"
+        )
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 6", params

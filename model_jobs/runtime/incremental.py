@@ -12,15 +12,13 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from snowflake.connector.errors import ProgrammingError
-
 from model_jobs.compile import incremental_sql as sql
 from model_jobs.compile.plan import ResolvedJob
-from model_jobs.compile.sql import columns_of_two_query, create_schema_if_not_exists
+from model_jobs.compile.sql import create_schema_if_not_exists
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.source_check import read_columns, type_family
-
-MISSING_OBJECT = 2003  # Snowflake's (and the embedded one's) error number for a missing table
+from model_jobs.runtime.catalog import Statements, run_probe
+from model_jobs.runtime.preflight import Preflight
+from model_jobs.runtime.source_check import type_family
 
 
 class IncrementalRunError(RuntimeError):
@@ -49,88 +47,80 @@ def describe_changes(output: dict[str, str], target: dict[str, str]) -> list[str
 
 
 class IncrementalRun:
-    def __init__(self, job: ResolvedJob, cursor, record, log: Callable[[str], None]):
+    """Five statements on an incremental run (the preflight included): preflight, stage, stage
+    checks, apply, drop stage. delete_insert's apply is four: BEGIN, DELETE, INSERT, COMMIT."""
+
+    def __init__(self, job: ResolvedJob, statements: Statements, record, log: Callable[[str], None]):
         self.job = job
         self.settings = job.incremental
-        self.cursor = cursor
+        self.statements = statements
         self.record = record  # the Materialization being filled in
         self.log = log
 
     def execute(self, statement: str):
-        self.cursor.execute(statement)
-        self.record.query_ids.append(self.cursor.sfqid)
-        return self.cursor
+        return self.statements.execute(statement)
 
-    def full_build(self, reason: str) -> None:
+    def full_build(self, reason: str, found: Preflight) -> None:
         self.log(f"full refresh: {reason}")
         record, target = self.record, self.job.target
         record.mode, record.reason = "full_refresh", reason
-        self.execute(create_schema_if_not_exists(target.database, target.schema))
+        if found.target is None:
+            self.execute(create_schema_if_not_exists(target.database, target.schema))
         # Check the settings against the output before replacing the target, not after.
-        described = self.execute(sql.output_columns(self.job.query)).description
-        self._check_columns({d.name.upper(): "" for d in described})
+        output = found.output if found.output is not None else run_probe(self.statements, [self.job.query]).columns[0]
+        self._check_columns(output)
         self.execute(self.job.create_sql)
-        record.watermark_after, record.rows_written = self.execute(
-            sql.target_state(target, self.settings.watermark)).fetchone()
+        record.watermark_after, _, record.rows_written = self.execute(
+            sql.render(sql.target_state(target, self.settings.watermark))).fetchone()
         record.rows_inserted = record.rows_written
-        record.target_columns = read_columns(self.cursor, target)
+        record.target_columns = dict(output)  # CREATE TABLE .. AS gives the table the query's columns
 
-    def run(self, full_refresh_requested: bool) -> None:
-        """Six statements: target state, stage, columns of both, stage checks, apply, drop stage."""
+    def run(self, found: Preflight, full_refresh_requested: bool) -> None:
         target, record = self.job.target, self.record
         if full_refresh_requested:
-            return self.full_build("requested with full_refresh: true")
-        try:
-            before, rows_before = self.execute(sql.target_state(target, self.settings.watermark)).fetchone()
-        except ProgrammingError as exc:
-            if exc.errno == MISSING_OBJECT:
-                return self.full_build("the target does not exist yet")
-            return self._target_without_watermark(exc)
+            return self.full_build("requested with full_refresh: true", found)
+        if found.target is None:
+            return self.full_build("the target does not exist yet", found)
+        if found.state is None:
+            return self._target_without_watermark(found)
+        before, with_watermark, rows_before = found.state.watermark, found.state.rows_with_watermark, found.state.rows
+        if not rows_before:
+            return self.full_build("the target has no rows", found)
+        if not with_watermark:
+            return self.full_build(f"no row of the target has a {self.settings.watermark} value", found)
         record.watermark_before = before
-        if before is None:
-            return self.full_build("the target has no rows")
         cutoff = self._cutoff(before)
+        output_columns, target_columns = found.output, found.target
+        self._check_columns(output_columns)
+        changes = describe_changes(output_columns, target_columns)
+        if changes:
+            record.schema_changes = changes
+            self.log("schema change: " + "; ".join(changes))
+            if self.settings.on_schema_change == "full_refresh":
+                return self.full_build("the model's columns changed (on_schema_change: full_refresh)", found)
         stage = TableName(target.database, target.schema, f"MJ_STAGE_{uuid.uuid4().hex[:12].upper()}")
         added: list[str] = []
         try:
-            self.execute(sql.create_stage(stage, self.job.query, self.settings.watermark, cutoff))
-            output_columns, target_columns = self._columns(stage)
-            self._check_columns(output_columns)
-            changes = describe_changes(output_columns, target_columns)
             if changes:
-                record.schema_changes = changes
-                self.log("schema change: " + "; ".join(changes))
-                if self.settings.on_schema_change == "full_refresh":
-                    return self.full_build("the model's columns changed (on_schema_change: full_refresh)")
                 added = self._adapt_target(output_columns, target_columns)
-            self._check_stage(stage)
-            self._apply(stage, list(output_columns), cutoff)
+            self.execute(sql.create_stage(stage, self.job.query, self.settings.watermark, cutoff))
+            try:
+                self._check_stage(stage)
+                self._apply(stage, list(output_columns), cutoff)
+            finally:
+                self.execute(sql.drop_table(stage))
             record.mode = "incremental"
         except BaseException:
             for name in added:  # undo what DDL committed on its own
                 self.execute(sql.drop_column(target, name))
             raise
-        finally:
-            self.execute(sql.drop_table(stage))
-        record.watermark_after = max(before, record.staged_max) if record.staged_max is not None else before
+        record.watermark_after = max(before, record.staged_max) if record.rows_staged else before
         record.rows_written = rows_before + record.rows_inserted - record.rows_deleted
         record.target_columns = {**target_columns, **{c: output_columns[c] for c in added}}
 
-    def _columns(self, stage: TableName) -> tuple[dict[str, str], dict[str, str]]:
-        """Columns of the staged output and of the target, in one statement."""
-        statement, params = columns_of_two_query(stage, self.job.target)
-        self.cursor.execute(statement, params)
-        self.record.query_ids.append(self.cursor.sfqid)
-        found: dict[str, dict[str, str]] = {stage.table: {}, self.job.target.table: {}}
-        for table, name, data_type in self.cursor.fetchall():
-            found[table.upper()][name.upper()] = data_type
-        return found[stage.table], found[self.job.target.table]
-
-    def _target_without_watermark(self, error: ProgrammingError) -> None:
-        if self.settings.watermark in read_columns(self.cursor, self.job.target):
-            raise error  # something else went wrong: the warehouse's message says what
+    def _target_without_watermark(self, found: Preflight) -> None:
         if self.settings.on_schema_change == "full_refresh":
-            return self.full_build("the target has no watermark column yet (on_schema_change: full_refresh)")
+            return self.full_build("the target has no watermark column yet (on_schema_change: full_refresh)", found)
         raise SchemaChanged(
             f"{self.job.target} has no column {self.settings.watermark} (incremental.watermark), so "
             "its new rows cannot be found: run once with full_refresh: true"

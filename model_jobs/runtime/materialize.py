@@ -1,5 +1,6 @@
-"""Run one Model Job against a warehouse connection: check sources, then build the target
-in one atomic statement. Independent of Dagster: takes a DB-API connection, returns facts."""
+"""Run one Model Job against a warehouse connection: check sources (the preflight), then build
+the target in one atomic statement, or incrementally. Independent of Dagster: takes a DB-API
+connection, returns facts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from dataclasses import dataclass, field
 from model_jobs.compile.plan import ResolvedJob
 from model_jobs.compile.sql import count_rows, create_schema_if_not_exists
 from model_jobs.identifiers import TableName
+from model_jobs.runtime.catalog import Statements
 from model_jobs.runtime.incremental import IncrementalRun
-from model_jobs.runtime.source_check import check_sources, read_columns
+from model_jobs.runtime.preflight import preflight
 from model_jobs.specs.models import SourceSpec
 
 
@@ -41,23 +43,16 @@ def materialize(
     full_refresh: bool = False,
 ) -> Materialization:
     result = Materialization(job)
-    cursor = connection.cursor()
-
-    def run(sql: str, params=None) -> None:
-        cursor.execute(sql, params)
-        result.query_ids.append(cursor.sfqid)
-
-    check_sources(cursor, job.sources, declared_sources)
+    statements = Statements(connection.cursor(), result.query_ids)
+    found = preflight(statements, job, declared_sources)
     log(f"{len(job.sources)} source(s) checked: " + ", ".join(str(s.actual) for s in job.sources))
     if job.incremental is not None:
-        # It knows the target's row count and columns, and creates the schema only when needed.
-        IncrementalRun(job, cursor, result, log).run(full_refresh_requested=full_refresh)
+        IncrementalRun(job, statements, result, log).run(found, full_refresh_requested=full_refresh)
     else:
-        run(create_schema_if_not_exists(job.target.database, job.target.schema))
+        statements.execute(create_schema_if_not_exists(job.target.database, job.target.schema))
         # A single CREATE OR REPLACE .. AS: if the query fails, the old table is untouched.
-        run(job.create_sql)
-        run(count_rows(job.target))
-        result.rows_written = int(cursor.fetchone()[0])
-        result.target_columns = read_columns(cursor, job.target)
+        statements.execute(job.create_sql)
+        result.rows_written = int(statements.execute(count_rows(job.target)).fetchone()[0])
+        result.target_columns = dict(found.output)  # CREATE TABLE .. AS gives the table the query's columns
     log(f"wrote {result.rows_written} rows to {job.target} (tag {job.tag.name})")
     return result

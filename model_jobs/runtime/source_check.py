@@ -1,11 +1,11 @@
-"""Before writing: every location a job reads exists and still has the declared columns."""
+"""Before writing: every location a job reads exists and still has the declared columns (pure:
+the columns found are read by `preflight`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from model_jobs.compile.resolve import SourceRead
-from model_jobs.compile.sql import columns_query
 from model_jobs.identifiers import TableName
 from model_jobs.specs.models import TYPE_FAMILIES, SourceSpec
 
@@ -31,12 +31,6 @@ def type_family(data_type: str) -> str:
     return TYPE_FAMILIES.get(base, base)
 
 
-def read_columns(cursor, table: TableName) -> dict[str, str]:
-    sql, params = columns_query(table)
-    cursor.execute(sql, params)
-    return {name.upper(): data_type for _, name, data_type in cursor.fetchall()}
-
-
 def compare(source: SourceRead, actual: dict[str, str], declared: SourceSpec | None) -> list[SourceProblem]:
     if not actual:
         if source.upstream_model:
@@ -55,11 +49,14 @@ def compare(source: SourceRead, actual: dict[str, str], declared: SourceSpec | N
     return problems
 
 
-def check_sources(cursor, sources: tuple[SourceRead, ...], declared: dict[TableName, SourceSpec]) -> None:
+def check_sources(
+    sources: tuple[SourceRead, ...], actual: dict[TableName, dict[str, str]], declared: dict[TableName, SourceSpec]
+) -> None:
+    """`actual`: the columns found for each location read (none when it does not exist)."""
     problems = [
         problem
         for source in sources
-        for problem in compare(source, read_columns(cursor, source.actual), declared.get(source.design))
+        for problem in compare(source, actual.get(source.actual, {}), declared.get(source.design))
     ]
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)

@@ -128,7 +128,8 @@ def test_materialization_metadata_and_table_comment(runs, query, demo_project):
     assert job.create_sql in metadata["compiled_sql"].value
     assert '"DATALAKE_PRD"."CRM"."CUSTOMERS"' in metadata["compiled_sql"].value
     query_ids = metadata["snowflake_query_ids"].value
-    assert len(query_ids) == 3 and all(isinstance(q, str) and len(q) >= 32 for q in query_ids)
+    # Every statement the run issued: the preflight, CREATE SCHEMA, CREATE TABLE .. AS, the row count.
+    assert len(query_ids) == 4 and all(isinstance(q, str) and len(q) >= 32 for q in query_ids)
     assert [c.name for c in metadata["dagster/column_schema"].value.columns] == ["CUSTOMER_ID", "NAME", "COUNTRY"]
 
     comment = query(

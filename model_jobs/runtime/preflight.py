@@ -1,0 +1,67 @@
+"""Before a run writes anything: do its sources still look as declared, what columns does the
+model's output have and, for an incremental job, does the target exist and what is its state?
+
+Usually one statement answers all of it (a probe, see `compile.sql.probe`). When that fails,
+INFORMATION_SCHEMA says why: missing or changed sources are reported, every problem at once; a
+missing target, or one without the watermark column, is a fact the run acts on; anything else is
+the model query's own error, raised as the warehouse worded it. Nothing has been written then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from snowflake.connector.errors import ProgrammingError
+
+from model_jobs.compile import incremental_sql
+from model_jobs.compile.plan import ResolvedJob
+from model_jobs.identifiers import TableName
+from model_jobs.runtime.catalog import Statements, read_information_schema, run_probe
+from model_jobs.runtime.source_check import check_sources
+from model_jobs.specs.models import SourceSpec
+
+
+@dataclass(frozen=True)
+class TargetState:
+    watermark: object  # the highest watermark; meaningless when no row has one
+    rows_with_watermark: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Preflight:
+    output: dict[str, str] | None  # the model output's columns; None when the probe failed
+    target: dict[str, str] | None  # the target's columns; None when it does not exist or was not asked
+    state: TargetState | None  # incremental jobs whose target has the watermark column
+
+
+def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName, SourceSpec]) -> Preflight:
+    relations = [source.actual.to_sqlglot() for source in job.sources] + [job.query]
+    state = None
+    if job.incremental is not None:
+        relations.append(job.target.to_sqlglot())
+        state = incremental_sql.target_state(job.target, job.incremental.watermark)
+    try:
+        probed = run_probe(statements, relations, state)
+    except ProgrammingError as error:
+        return _diagnose(statements, job, declared, error)
+    count = len(job.sources)
+    check_sources(job.sources, {s.actual: c for s, c in zip(job.sources, probed.columns, strict=False)}, declared)
+    if job.incremental is None:
+        return Preflight(output=probed.columns[count], target=None, state=None)
+    return Preflight(output=probed.columns[count], target=probed.columns[count + 1], state=TargetState(*probed.state))
+
+
+def _diagnose(statements: Statements, job: ResolvedJob, declared, error: ProgrammingError) -> Preflight:
+    tables = [source.actual for source in job.sources]
+    if job.incremental is not None:
+        tables.append(job.target)
+    found = read_information_schema(statements, list(dict.fromkeys(tables)))
+    check_sources(job.sources, found, declared)  # raises when a source is missing or changed
+    if job.incremental is not None:
+        target = found[job.target]
+        if not target:
+            return Preflight(output=None, target=None, state=None)
+        if job.incremental.watermark not in target:
+            return Preflight(output=None, target=target, state=None)
+    raise error  # the sources and the target are as expected: the model query itself failed
