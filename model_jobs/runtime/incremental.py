@@ -70,8 +70,9 @@ class IncrementalRun:
         output = found.output if found.output is not None else run_probe(self.statements, [self.job.query]).columns[0]
         self._check_columns(output)
         self.execute(self.job.create_sql)
-        record.watermark_after, _, record.rows_written = self.execute(
+        watermark, with_watermark, record.rows_written = self.execute(
             sql.render(sql.target_state(target, self.settings.watermark))).fetchone()
+        record.watermark_after = watermark if with_watermark else None
         record.rows_inserted = record.rows_written
         record.target_columns = dict(output)  # CREATE TABLE .. AS gives the table the query's columns
 

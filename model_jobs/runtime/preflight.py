@@ -46,7 +46,8 @@ def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName
     except ProgrammingError as error:
         return _diagnose(statements, job, declared, error)
     count = len(job.sources)
-    check_sources(job.sources, {s.actual: c for s, c in zip(job.sources, probed.columns, strict=False)}, declared)
+    found = dict(zip([source.actual for source in job.sources], probed.columns[:count], strict=True))
+    check_sources(job.sources, found, declared)
     if job.incremental is None:
         return Preflight(output=probed.columns[count], target=None, state=None)
     return Preflight(output=probed.columns[count], target=probed.columns[count + 1], state=TargetState(*probed.state))

@@ -132,4 +132,13 @@ def test_target_without_watermark_values_is_rebuilt(p, target_rows, reason):
         p.sql(f"INSERT INTO {p.target} (ID, V, UPDATED_AT) VALUES (%s, %s, %s)", row)
     run = p.run(project)
     assert (run.mode, run.reason) == ("full_refresh", reason)
+    assert run.watermark_after == T0
     assert p.rows() == p.expected(project)
+
+
+def test_full_build_of_rows_without_watermark_values_records_none(p):
+    project = p.write(MERGE)
+    p.create_source([(1, "a", None)])
+    run = p.run(project)
+    # Not 1970-01-01, which is how the embedded Snowflake returns a NULL timestamp.
+    assert (run.mode, run.rows_written, run.watermark_after) == ("full_refresh", 1, None)
