@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from model_jobs.identifiers import TableName
 from model_jobs.runtime.incremental import DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs_tests.runtime.incremental_project import new_project
 
@@ -226,3 +227,36 @@ def test_statements_per_incremental_run(p, settings, statements):
     assert run.mode == "incremental"
     assert len(run.query_ids) == statements
     assert run.rows_written == 2 and list(run.target_columns) == ["ID", "V", "UPDATED_AT"]
+
+
+def test_cutoff_reaches_the_source_scan(p):
+    """The staging query's filter is pushed down to the scan of the source, through the model's
+    CTE, so the warehouse can skip what is older than the cutoff. Shown with DuckDB's plan in an
+    in-process embedded Snowflake (its server does not answer EXPLAIN)."""
+    import fakesnow
+    import snowflake.connector
+
+    from model_jobs.compile.incremental_sql import create_stage
+
+    project = p.write(MERGE, sql=(
+        "WITH LATEST AS (SELECT ID, V, UPDATED_AT FROM {source}) SELECT ID, V, UPDATED_AT FROM LATEST\n"))
+    statement = create_stage(TableName.parse(p.target), p.job(project).query, "UPDATED_AT", at(30))
+    select = statement[statement.index(" AS ") + len(" AS "):]
+    database, schema, _ = TableName.parse(p.source).parts
+    with fakesnow.patch(), snowflake.connector.connect(database=database, schema=schema) as connection:
+        cursor = connection.cursor()
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {database}.{schema}")  # connecting made the database
+        cursor.execute(f"CREATE TABLE {p.source} (ID NUMBER, V VARCHAR, UPDATED_AT TIMESTAMP_NTZ)")
+
+        def plan() -> str:
+            cursor.execute(f"EXPLAIN {select}")
+            return "\n".join(str(cell) for row in cursor.fetchall() for cell in row)
+
+        cursor.execute(f"INSERT INTO {p.source} VALUES (1, 'a', '2026-11-01 12:00:00')")
+        only_old_rows = plan()
+        cursor.execute(f"INSERT INTO {p.source} VALUES (2, 'b', '2026-11-01 13:00:00')")
+        with_new_rows = plan()
+    # All rows older than the cutoff: the table's min/max statistics rule the scan out entirely.
+    assert "Empty Result" in only_old_rows and "Scan" not in only_old_rows, only_old_rows
+    scan = with_new_rows[with_new_rows.index("Seq Scan"):].replace(" ", "")
+    assert "Filters:" in scan and "UPDATED_AT>='2026-11-0112:30:00'" in scan, with_new_rows
