@@ -58,6 +58,11 @@ DuckDB (native MERGE) or on Snowflake. Every statement is also one HTTP round tr
 and fakesnow rewrites each statement with about 75 sqlglot passes in Python, a cost that grows
 with the statement's size (two thirds of the preflight's time), where Snowflake compiles it.
 
+Last, unless ``--no-plain-duckdb``, the same comparison on plain DuckDB in process (no HTTP, no
+fakesnow rewriting, a native MERGE): our statements as recorded, transpiled by sqlglot, against a
+full refresh and the hand-written pair, on the same data and change (bench/plain_duckdb.py). That
+separates what our SQL costs from what the embedded Snowflake adds.
+
 It always exits 0: it reports, it does not gate.
 
 Run it
@@ -83,6 +88,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import plain_duckdb  # bench/plain_duckdb.py, next to this script
 import snowflake.connector
 
 from model_jobs.compile.reference_cache import CACHE_DIR_ENV
@@ -484,7 +490,8 @@ def report(layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[st
 
 # --------------------------------------------------------------------------------------------
 
-def measure_layout(wh: Warehouse, connection, job, layout: Layout, rounds: int) -> None:
+def measure_layout(wh: Warehouse, connection, job, layout: Layout, rounds: int) -> list[str]:
+    """Measure and report one layout; return the statements of our (unmeasured) warm-up run."""
     start = time.perf_counter()
     wh.copy(SOURCE_BASE, SOURCE)
     for statement in layout.statements:
@@ -517,6 +524,7 @@ def measure_layout(wh: Warehouse, connection, job, layout: Layout, rounds: int) 
             f"{name} {outcomes[name][-1].seconds:.3f}s" for name in order), flush=True)
     round_trip = median([timed(lambda: wh.sql("SELECT 1"))[0] for _ in range(20)])
     report(layout, outcomes, failures, rounds, round_trip)
+    return [sql for sql, _params in warm_up.sql]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -524,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows in the source (default 5,000,000)")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions per variant; medians are reported")
     parser.add_argument("--layouts", default="recent,spread", help="comma-separated: recent, spread")
+    parser.add_argument("--no-plain-duckdb", action="store_true",
+                        help="skip replaying the statements on plain DuckDB (see bench/plain_duckdb.py)")
     args = parser.parse_args(argv)
     os.environ[CACHE_DIR_ENV] = "off"  # no reference cache written outside the temporary folder
 
@@ -549,8 +559,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"first run (full build of {TARGET}): {first.seconds:.2f}s, {len(first.statements)} statements",
               flush=True)
 
-        for layout in chosen:
-            measure_layout(wh, connection, job, layout, args.rounds)
+        ours_by_layout = {layout.name: measure_layout(wh, connection, job, layout, args.rounds)
+                          for layout in chosen}
+    if not args.no_plain_duckdb:
+        plain_duckdb.measure(args.rows, T0, SOURCE, TARGET, COLUMNS, WATERMARK, LOOKBACK, ours_by_layout,
+                             merge_sql, SPREAD_RESIDUE, args.rounds)
     return 0
 
 
