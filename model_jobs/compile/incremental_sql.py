@@ -13,13 +13,10 @@ from decimal import Decimal
 from sqlglot import exp
 
 from model_jobs.compile.references import DIALECT
+from model_jobs.compile.sql import ident
 from model_jobs.identifiers import TableName
 
 OUTPUT = "MODEL_OUTPUT"  # alias of the model query inside the staging statement
-
-
-def ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
 
 
 def column(name: str, table: str | None = None) -> exp.Column:

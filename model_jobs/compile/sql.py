@@ -14,6 +14,11 @@ from model_jobs.compile.references import DIALECT, ParsedSql, table_name_of, tab
 from model_jobs.identifiers import TableName
 
 
+def ident(name: str) -> exp.Identifier:
+    """A name as a quoted identifier: emitted exactly as validated, never interpreted."""
+    return exp.to_identifier(name, quoted=True)
+
+
 def remap_tables(parsed: ParsedSql, reads: dict[TableName, TableName]) -> exp.Expr:
     """A copy of the model query with every referenced table replaced by the location read."""
     expression = parsed.expression.copy()
@@ -77,19 +82,15 @@ def probe(marker: str, relations: list[exp.Expr], state: exp.Select | None = Non
     and of its target, and the target's state, in one round trip instead of an INFORMATION_SCHEMA
     scan per table. A relation that does not exist fails the whole statement; the caller then
     finds out which one from INFORMATION_SCHEMA."""
-    first = state if state is not None else exp.select(exp.alias_(exp.Literal.number(1), _quoted("ONE")))
-    select = exp.select(exp.Column(this=exp.Star(), table=_quoted("S"))).from_(first.subquery(_quoted("S")))
+    first = state if state is not None else exp.select(exp.alias_(exp.Literal.number(1), ident("ONE")))
+    select = exp.select(exp.Column(this=exp.Star(), table=ident("S"))).from_(first.subquery(ident("S")))
     for index, relation in enumerate(relations):
-        alias = _quoted(f"C{index}")
-        rows = relation.copy().subquery(_quoted("R")) if isinstance(relation, exp.Query) else relation.copy()
+        alias = ident(f"C{index}")
+        rows = relation.copy().subquery(ident("R")) if isinstance(relation, exp.Query) else relation.copy()
         empty = exp.select("*").from_(rows).limit(0)
-        select = select.select(exp.alias_(exp.Null(), _quoted(marker)), exp.Column(this=exp.Star(), table=alias))
+        select = select.select(exp.alias_(exp.Null(), ident(marker)), exp.Column(this=exp.Star(), table=alias))
         select = select.join(empty.subquery(alias), join_type="LEFT", on=exp.true())
     return select.sql(dialect=DIALECT)
-
-
-def _quoted(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
 
 
 def columns_of_tables_query(tables: list[TableName]) -> tuple[str, dict[str, str]]:
@@ -108,6 +109,6 @@ def columns_of_tables_query(tables: list[TableName]) -> tuple[str, dict[str, str
             matches.append(f"(TABLE_SCHEMA = %(s{d}_{t})s AND TABLE_NAME = %(t{d}_{t})s)")
         parts.append(
             f"SELECT %(d{d})s AS TABLE_DATABASE, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, ORDINAL_POSITION "
-            f"FROM {_quoted(database).sql(dialect=DIALECT)}.INFORMATION_SCHEMA.COLUMNS WHERE {' OR '.join(matches)}"
+            f"FROM {ident(database).sql(dialect=DIALECT)}.INFORMATION_SCHEMA.COLUMNS WHERE {' OR '.join(matches)}"
         )
     return " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 6", params
