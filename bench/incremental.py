@@ -121,6 +121,7 @@ FULL, OURS, HAND, HAND_ONE, REPLAY = "full", "ours", "hand", "hand_one", "replay
 # Counting and timing every statement a run issues
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Statement:
     sql: str
@@ -198,6 +199,7 @@ def label(statement: Statement) -> str:
 # The warehouse side: source, specs, layouts
 # --------------------------------------------------------------------------------------------
 
+
 class Warehouse:
     def __init__(self, connection):
         self.connection = connection
@@ -220,9 +222,12 @@ def create_source(wh: Warehouse, rows: int) -> None:
     wh.sql(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
     wh.sql(f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.{SOURCE_SCHEMA}")
     wh.sql(f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.{TARGET_SCHEMA}")
-    wh.sql(f"CREATE OR REPLACE TABLE {SOURCE_BASE} (ID NUMBER, CUSTOMER_ID NUMBER, AMOUNT NUMBER(12,2), "
-           "STATUS VARCHAR, UPDATED_AT TIMESTAMP_NTZ)")
-    wh.sql(textwrap.dedent(f"""\
+    wh.sql(
+        f"CREATE OR REPLACE TABLE {SOURCE_BASE} (ID NUMBER, CUSTOMER_ID NUMBER, AMOUNT NUMBER(12,2), "
+        "STATUS VARCHAR, UPDATED_AT TIMESTAMP_NTZ)"
+    )
+    wh.sql(
+        textwrap.dedent(f"""\
         INSERT INTO {SOURCE_BASE}
         SELECT N AS ID,
                MOD(N * 7919, 100000) AS CUSTOMER_ID,
@@ -230,7 +235,8 @@ def create_source(wh: Warehouse, rows: int) -> None:
                CASE MOD(N, 3) WHEN 0 THEN 'NEW' WHEN 1 THEN 'PAID' ELSE 'SHIPPED' END AS STATUS,
                DATEADD(second, N, '{T0.isoformat(sep=" ")}'::TIMESTAMP_NTZ) AS UPDATED_AT
         FROM (SELECT SEQ4() + 1 AS N FROM TABLE(GENERATOR(ROWCOUNT => {rows})))
-        """))
+        """)
+    )
     wh.copy(SOURCE_BASE, SOURCE)
 
 
@@ -241,21 +247,23 @@ def write_specs(root: Path):
     sql = f"SELECT {', '.join(COLUMNS)} FROM {SOURCE}\n"
     (model_dir / "tags" / "v1.sql").write_text(sql, encoding="utf-8")
     (model_dir / "model.sql").write_text(sql, encoding="utf-8")
-    (model_dir / "tags.lock").write_text(lock_line("v1", sql, "2026-11-01T00:00:00Z", "bench") + "\n",
-                                         encoding="utf-8")
-    (model_dir / "model.yaml").write_text("description: Orders, kept up to date incrementally.\n",
-                                          encoding="utf-8")
-    (root / "environments.yaml").write_text(textwrap.dedent(f"""\
+    (model_dir / "tags.lock").write_text(lock_line("v1", sql, "2026-11-01T00:00:00Z", "bench") + "\n", encoding="utf-8")
+    (model_dir / "model.yaml").write_text("description: Orders, kept up to date incrementally.\n", encoding="utf-8")
+    (root / "environments.yaml").write_text(
+        textwrap.dedent(f"""\
         design_environment: bench
         environments:
           bench:
             role: BENCH
             warehouse: BENCH_WH
             target: {{database: {DATABASE}, schema: {TARGET_SCHEMA}}}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     (root / "jobs").mkdir()
     (root / "jobs" / "orders_mart.yaml").write_text(
-        f"model: orders_mart\njobs:\n  bench:\n    tag: v1\n    incremental: {INCREMENTAL}\n", encoding="utf-8")
+        f"model: orders_mart\njobs:\n  bench:\n    tag: v1\n    incremental: {INCREMENTAL}\n", encoding="utf-8"
+    )
     job = load_project(root).job("orders_mart", "bench")
     assert str(job.target).replace('"', "") == TARGET, job.target
     return job
@@ -275,15 +283,14 @@ def layouts(rows: int) -> list[Layout]:
     later = f"DATEADD(second, 600 + MOD(ID, 3600), '{t_max.isoformat(sep=' ')}'::TIMESTAMP_NTZ)"
     recent = Layout(
         "recent",
-        f"the newest {updated:,} rows updated + {appended:,} rows appended "
-        f"({100 * changed / rows:.1f}% of {rows:,})",
+        f"the newest {updated:,} rows updated + {appended:,} rows appended ({100 * changed / rows:.1f}% of {rows:,})",
         (
             f"UPDATE {SOURCE} SET AMOUNT = AMOUNT + 1, STATUS = 'REFUNDED', UPDATED_AT = {later} "
             f"WHERE ID > {rows - updated}",
             textwrap.dedent(f"""\
                 INSERT INTO {SOURCE}
                 SELECT N, MOD(N * 7919, 100000), (MOD(N * 31, 100000) / 100)::NUMBER(12,2), 'NEW',
-                       DATEADD(second, 600 + 3600 + N - {rows}, '{t_max.isoformat(sep=' ')}'::TIMESTAMP_NTZ)
+                       DATEADD(second, 600 + 3600 + N - {rows}, '{t_max.isoformat(sep=" ")}'::TIMESTAMP_NTZ)
                 FROM (SELECT SEQ4() + {rows + 1} AS N FROM TABLE(GENERATOR(ROWCOUNT => {appended})))
                 """),
         ),
@@ -315,6 +322,7 @@ def verify(wh: Warehouse) -> str | None:
 # --------------------------------------------------------------------------------------------
 # The variants
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -384,8 +392,9 @@ def run_hand(connection) -> Outcome:
         start = time.perf_counter()
         cursor.execute(merge_sql(f"{WATERMARK} >= '{cutoff.isoformat(sep=' ')}'::TIMESTAMP_NTZ"))
         counts = cursor.fetchone()
-        steps.append(("hand-written", "MERGE source WHERE watermark >= literal INTO target",
-                      time.perf_counter() - start))
+        steps.append(
+            ("hand-written", "MERGE source WHERE watermark >= literal INTO target", time.perf_counter() - start)
+        )
         return counts
 
     seconds, counts = timed(work)
@@ -398,18 +407,23 @@ def run_hand_one(connection) -> Outcome:
     lookback = int(LOOKBACK.total_seconds())
 
     def work():
-        cursor.execute(merge_sql(
-            f"{WATERMARK} >= (SELECT DATEADD(second, -{lookback}, MAX({WATERMARK})) FROM {TARGET})"))
+        cursor.execute(
+            merge_sql(f"{WATERMARK} >= (SELECT DATEADD(second, -{lookback}, MAX({WATERMARK})) FROM {TARGET})")
+        )
         return cursor.fetchone()
 
     seconds, counts = timed(work)
-    return Outcome(seconds, [("hand-written, one statement", "MERGE .. WHERE watermark >= (subquery)", seconds)],
-                   {"inserted": counts[0], "updated": counts[1]})
+    return Outcome(
+        seconds,
+        [("hand-written, one statement", "MERGE .. WHERE watermark >= (subquery)", seconds)],
+        {"inserted": counts[0], "updated": counts[1]},
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------------------------
+
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
@@ -419,8 +433,9 @@ def yes_no(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def report(layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[str], rounds: int,
-           round_trip: float) -> None:
+def report(
+    layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[str], rounds: int, round_trip: float
+) -> None:
     full = median([o.seconds for o in outcomes[FULL]])
     ours = median([o.seconds for o in outcomes[OURS]])
     hand = median([o.seconds for o in outcomes[HAND]])
@@ -433,9 +448,11 @@ def report(layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[st
 
     print()
     print(f"Layout {layout.name}: {layout.description}")
-    print(f"  median of {rounds} round(s); each variant starts from the same target; "
-          f"ours staged {facts['rows_staged']:,} rows, inserted {facts['inserted']:,}, "
-          f"updated {facts['updated']:,}")
+    print(
+        f"  median of {rounds} round(s); each variant starts from the same target; "
+        f"ours staged {facts['rows_staged']:,} rows, inserted {facts['inserted']:,}, "
+        f"updated {facts['updated']:,}"
+    )
     print()
     rows: list[tuple[str, str, str]] = [
         ("full refresh: materialize(full_refresh=True)", f"{full:8.3f} s", f"{full_statements} statements"),
@@ -443,17 +460,25 @@ def report(layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[st
         ("hand-written: SELECT MAX + MERGE (literal cutoff)", f"{hand:8.3f} s", "2 statements"),
         ("  (info) hand-written, one MERGE (subquery cutoff)", f"{hand_one:8.3f} s", "1 statement"),
         ("  (info) our statements replayed through the connector", f"{replay:8.3f} s", f"{total} statements"),
-        ("ours / full refresh", f"{ours / full:8.3f}",
-         f"target <= {TARGET_VS_FULL:.2f}"
-         + (f": {yes_no(ours / full <= TARGET_VS_FULL)}" if layout.name == "recent" else " (recent only; info)")),
-        ("ours / hand-written", f"{ours / hand:8.2f}",
-         f"target <= {TARGET_VS_HAND}: {yes_no(ours / hand <= TARGET_VS_HAND)}"),
+        (
+            "ours / full refresh",
+            f"{ours / full:8.3f}",
+            f"target <= {TARGET_VS_FULL:.2f}"
+            + (f": {yes_no(ours / full <= TARGET_VS_FULL)}" if layout.name == "recent" else " (recent only; info)"),
+        ),
+        (
+            "ours / hand-written",
+            f"{ours / hand:8.2f}",
+            f"target <= {TARGET_VS_HAND}: {yes_no(ours / hand <= TARGET_VS_HAND)}",
+        ),
         ("hand-written / full refresh", f"{hand / full:8.3f}", "the floor on this warehouse"),
         ("ours / our statements replayed", f"{ours / replay:8.2f}", "what our Python adds"),
-        ("statements, whole incremental run (source check included)", f"{total:8d}",
-         f"target <= {TARGET_STATEMENTS}: {yes_no(total <= TARGET_STATEMENTS)}"),
-        ("every target equals the model over the changed source", f"{yes_no(not failures):>8}",
-         "; ".join(failures)),
+        (
+            "statements, whole incremental run (source check included)",
+            f"{total:8d}",
+            f"target <= {TARGET_STATEMENTS}: {yes_no(total <= TARGET_STATEMENTS)}",
+        ),
+        ("every target equals the model over the changed source", f"{yes_no(not failures):>8}", "; ".join(failures)),
     ]
     width = max(len(name) for name, _, _ in rows)
     for name, value, note in rows:
@@ -473,8 +498,10 @@ def report(layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[st
     lines.append(("    sum of our statements (medians)", statement_sum))
     lines.append(("    outside statements (Python: SQL rendering, checks)", outside))
     lines.append(("    total, ours", ours))
-    for outcome_name, title, only in ((HAND, "hand-written", None),
-                                      (FULL, "full refresh", "CREATE OR REPLACE TABLE target AS model query")):
+    for outcome_name, title, only in (
+        (HAND, "hand-written", None),
+        (FULL, "full refresh", "CREATE OR REPLACE TABLE target AS model query"),
+    ):
         per_step: dict[str, list[float]] = {}
         for outcome in outcomes[outcome_name]:
             for _, lbl, seconds in outcome.statements:
@@ -489,6 +516,7 @@ def report(layout: Layout, outcomes: dict[str, list[Outcome]], failures: list[st
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def measure_layout(wh: Warehouse, connection, job, layout: Layout, rounds: int) -> list[str]:
     """Measure and report one layout; return the statements of our (unmeasured) warm-up run."""
@@ -520,8 +548,10 @@ def measure_layout(wh: Warehouse, connection, job, layout: Layout, rounds: int) 
             problem = verify(wh)
             if problem and f"{name}: {problem}" not in failures:
                 failures.append(f"{name}: {problem}")
-        print(f"  round {round_ + 1}: " + ", ".join(
-            f"{name} {outcomes[name][-1].seconds:.3f}s" for name in order), flush=True)
+        print(
+            f"  round {round_ + 1}: " + ", ".join(f"{name} {outcomes[name][-1].seconds:.3f}s" for name in order),
+            flush=True,
+        )
     round_trip = median([timed(lambda: wh.sql("SELECT 1"))[0] for _ in range(20)])
     report(layout, outcomes, failures, rounds, round_trip)
     return [sql for sql, _params in warm_up.sql]
@@ -532,8 +562,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=5_000_000, help="rows in the source (default 5,000,000)")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions per variant; medians are reported")
     parser.add_argument("--layouts", default="recent,spread", help="comma-separated: recent, spread")
-    parser.add_argument("--no-plain-duckdb", action="store_true",
-                        help="skip replaying the statements on plain DuckDB (see bench/plain_duckdb.py)")
+    parser.add_argument(
+        "--no-plain-duckdb",
+        action="store_true",
+        help="skip replaying the statements on plain DuckDB (see bench/plain_duckdb.py)",
+    )
     args = parser.parse_args(argv)
     os.environ[CACHE_DIR_ENV] = "off"  # no reference cache written outside the temporary folder
 
@@ -542,28 +575,50 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="model_jobs_bench_incremental_")))
         port = stack.enter_context(running_in_thread(data_dir=tmp / "snowflake"))
-        connection = stack.enter_context(contextlib.closing(snowflake.connector.connect(
-            user="u", password="p", account="local", host="127.0.0.1", port=port, protocol="http",
-            session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
-        )))
+        connection = stack.enter_context(
+            contextlib.closing(
+                snowflake.connector.connect(
+                    user="u",
+                    password="p",
+                    account="local",
+                    host="127.0.0.1",
+                    port=port,
+                    protocol="http",
+                    session_parameters={"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+                )
+            )
+        )
         wh = Warehouse(connection)
 
         seconds, _ = timed(lambda: create_source(wh, args.rows))
-        print(f"embedded Snowflake on port {port}; source {SOURCE}: {args.rows:,} rows generated "
-              f"in {seconds:.1f}s", flush=True)
+        print(
+            f"embedded Snowflake on port {port}; source {SOURCE}: {args.rows:,} rows generated in {seconds:.1f}s",
+            flush=True,
+        )
         specs = tmp / "job_specs"
         specs.mkdir()
         job = write_specs(specs)
         first = run_materialize(job, connection, full_refresh=False, expected_mode="full_refresh")  # no target yet
         wh.copy(TARGET, TARGET_BASE)
-        print(f"first run (full build of {TARGET}): {first.seconds:.2f}s, {len(first.statements)} statements",
-              flush=True)
+        print(
+            f"first run (full build of {TARGET}): {first.seconds:.2f}s, {len(first.statements)} statements", flush=True
+        )
 
-        ours_by_layout = {layout.name: measure_layout(wh, connection, job, layout, args.rounds)
-                          for layout in chosen}
+        ours_by_layout = {layout.name: measure_layout(wh, connection, job, layout, args.rounds) for layout in chosen}
     if not args.no_plain_duckdb:
-        plain_duckdb.measure(args.rows, T0, SOURCE, TARGET, COLUMNS, WATERMARK, LOOKBACK, ours_by_layout,
-                             merge_sql, SPREAD_RESIDUE, args.rounds)
+        plain_duckdb.measure(
+            args.rows,
+            T0,
+            SOURCE,
+            TARGET,
+            COLUMNS,
+            WATERMARK,
+            LOOKBACK,
+            ours_by_layout,
+            merge_sql,
+            SPREAD_RESIDUE,
+            args.rounds,
+        )
     return 0
 
 

@@ -82,15 +82,27 @@ OLD_TAG, NEW_TAG = "2026.1", "2026.2"
 UPSTREAM_SHARE = 5  # about one model in five reads another model's design target
 GROUPS = 8
 
-ORDERS_COLUMNS = {"ORDER_ID": "NUMBER", "CUSTOMER_ID": "NUMBER", "ORDERED_AT": "TIMESTAMP_NTZ",
-                  "STATUS": "VARCHAR", "AMOUNT": "NUMBER(10,2)", "UPDATED_AT": "TIMESTAMP_NTZ"}
-CUSTOMERS_COLUMNS = {"CUSTOMER_ID": "NUMBER", "NAME": "VARCHAR", "EMAIL": "VARCHAR",
-                     "COUNTRY": "VARCHAR", "SIGNED_UP_AT": "TIMESTAMP_NTZ"}
+ORDERS_COLUMNS = {
+    "ORDER_ID": "NUMBER",
+    "CUSTOMER_ID": "NUMBER",
+    "ORDERED_AT": "TIMESTAMP_NTZ",
+    "STATUS": "VARCHAR",
+    "AMOUNT": "NUMBER(10,2)",
+    "UPDATED_AT": "TIMESTAMP_NTZ",
+}
+CUSTOMERS_COLUMNS = {
+    "CUSTOMER_ID": "NUMBER",
+    "NAME": "VARCHAR",
+    "EMAIL": "VARCHAR",
+    "COUNTRY": "VARCHAR",
+    "SIGNED_UP_AT": "TIMESTAMP_NTZ",
+}
 
 
 # --------------------------------------------------------------------------------------------
 # The generated project, shared by both sides
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GenModel:
@@ -116,8 +128,10 @@ class GenModel:
 
     @property
     def description(self) -> str:
-        return (f"Revenue and order counts per customer and country for segment {self.index}, "
-                "used by the marketing dashboards.")
+        return (
+            f"Revenue and order counts per customer and country for segment {self.index}, "
+            "used by the marketing dashboards."
+        )
 
     def target(self, env: str) -> str:
         database, schema = TARGETS[env]
@@ -125,12 +139,14 @@ class GenModel:
 
     def reads(self, env: str) -> list[str]:
         """Tables one environment's job reads (what the hand-written version documents)."""
+
         def mapped(table: str) -> str:
             if env == PRD:
                 return table.replace("DATALAKE_DEV.", "DATALAKE_PRD.", 1)
             if env == SANDBOX:
                 return table.replace("DATALAKE_DEV.RAW.", "DATALAKE_DEV.SAMPLE.", 1)
             return table
+
         upstream = [f"{TARGETS[env][0]}.{TARGETS[env][1]}.{self.upstream.upper()}"] if self.upstream else []
         return [mapped(self.orders), mapped(self.customers), *upstream]
 
@@ -147,7 +163,8 @@ def generate_models(count: int, seed: int = 42) -> list[GenModel]:
 def tag_sql(model: GenModel, tag: str) -> str:
     upstream_join = (
         f"LEFT JOIN ANALYTICS_DEV.MARTS.{model.upstream.upper()} AS u ON u.CUSTOMER_ID = c.CUSTOMER_ID\n"
-        if model.upstream else ""
+        if model.upstream
+        else ""
     )
     upstream_col = "    MAX(u.LIFETIME_VALUE) AS UPSTREAM_VALUE,\n" if model.upstream else ""
     if tag == OLD_TAG:
@@ -193,18 +210,28 @@ def tag_sql(model: GenModel, tag: str) -> str:
 def write_specs(root: Path, models: list[GenModel]) -> None:
     """A job_specs folder in the format the demo's job_specs/ uses."""
     envs = ["design_environment: marketing_dev", "", "environments:"]
-    for env, role, description in [(DESIGN, "MARKETING_DEV", "Where the marketing team designs models."),
-                                    (PRD, "MARKETING_PRD", "Production marts behind the dashboards."),
-                                    (SANDBOX, "SANDBOX", "Try a new version on a small sample.")]:
+    for env, role, description in [
+        (DESIGN, "MARKETING_DEV", "Where the marketing team designs models."),
+        (PRD, "MARKETING_PRD", "Production marts behind the dashboards."),
+        (SANDBOX, "SANDBOX", "Try a new version on a small sample."),
+    ]:
         database, schema = TARGETS[env]
-        envs += [f"  {env}:", f"    description: {description}", f"    role: {role}",
-                 f"    warehouse: {role}_WH", f"    target: {{database: {database}, schema: {schema}}}", ""]
+        envs += [
+            f"  {env}:",
+            f"    description: {description}",
+            f"    role: {role}",
+            f"    warehouse: {role}_WH",
+            f"    target: {{database: {database}, schema: {schema}}}",
+            "",
+        ]
     (root / "environments.yaml").write_text("\n".join(envs), encoding="utf-8")
 
     sources = ["sources:"]
     for model in models:
-        for table, columns, what in [(model.orders, ORDERS_COLUMNS, "One row per order"),
-                                     (model.customers, CUSTOMERS_COLUMNS, "Customers from the CRM")]:
+        for table, columns, what in [
+            (model.orders, ORDERS_COLUMNS, "One row per order"),
+            (model.customers, CUSTOMERS_COLUMNS, "Customers from the CRM"),
+        ]:
             sources += [f"  {table}:", f"    description: {what} (segment {model.index}).", "    columns:"]
             sources += [f"      {name}: {type_}" for name, type_ in columns.items()]
     (root / "sources.yaml").write_text("\n".join(sources) + "\n", encoding="utf-8")
@@ -218,8 +245,10 @@ def write_specs(root: Path, models: list[GenModel]) -> None:
             encoding="utf-8",
         )
         lock = []
-        for tag, created, message in [(OLD_TAG, "2026-09-20T08:00:00Z", "First version"),
-                                      (NEW_TAG, "2026-11-02T16:45:00Z", "Exclude cancelled orders")]:
+        for tag, created, message in [
+            (OLD_TAG, "2026-09-20T08:00:00Z", "First version"),
+            (NEW_TAG, "2026-11-02T16:45:00Z", "Exclude cancelled orders"),
+        ]:
             sql = tag_sql(model, tag)
             (directory / "tags" / f"{tag}.sql").write_text(sql, encoding="utf-8")
             lock.append(lock_line(tag, sql, created, message))
@@ -231,11 +260,11 @@ def write_specs(root: Path, models: list[GenModel]) -> None:
             f"  {DESIGN}:\n"
             f"    tag: latest\n"
             f"  {PRD}:\n"
-            f"    tag: \"{OLD_TAG}\"\n"
+            f'    tag: "{OLD_TAG}"\n'
             f"    source_mapping:\n"
             f"      DATALAKE_DEV: DATALAKE_PRD\n"
             f"  {SANDBOX}:\n"
-            f"    tag: \"{NEW_TAG}\"\n"
+            f'    tag: "{NEW_TAG}"\n'
             f"    source_mapping:\n"
             f"      DATALAKE_DEV.RAW: DATALAKE_DEV.SAMPLE\n",
             encoding="utf-8",
@@ -245,6 +274,7 @@ def write_specs(root: Path, models: list[GenModel]) -> None:
 # --------------------------------------------------------------------------------------------
 # The two sides
 # --------------------------------------------------------------------------------------------
+
 
 def resolve(defs: dg.Definitions) -> None:
     """What a code location load makes Dagster do with a module-level Definitions (both sides)."""
@@ -260,7 +290,9 @@ def ours(specs_dir: Path, cache_dir: Path) -> dg.Definitions:
 
 def plain_snowflake() -> SnowflakeResource:
     return SnowflakeResource(
-        account="local", user="local", password="local",
+        account="local",
+        user="local",
+        password="local",
         additional_snowflake_connection_args={"host": "127.0.0.1", "port": 8765, "protocol": "http"},
     )
 
@@ -270,27 +302,33 @@ def plain_definitions(models: list[GenModel]) -> dg.Definitions:
     partitions = dg.StaticPartitionsDefinition(list(ENVIRONMENTS))
     sources = []
     for model in models:
-        for table, columns, what in [(model.orders, ORDERS_COLUMNS, "One row per order"),
-                                     (model.customers, CUSTOMERS_COLUMNS, "Customers from the CRM")]:
-            sources.append(dg.AssetSpec(
-                key=dg.AssetKey(table.lower().split(".")),
-                description=f"{what} (segment {model.index}).",
-                group_name="sources",
-                kinds={"snowflake"},
-                metadata={
-                    "dagster/table_name": table,
-                    "dagster/column_schema": dg.TableSchema(
-                        columns=[dg.TableColumn(name, type_) for name, type_ in columns.items()]
-                    ),
-                },
-            ))
+        for table, columns, what in [
+            (model.orders, ORDERS_COLUMNS, "One row per order"),
+            (model.customers, CUSTOMERS_COLUMNS, "Customers from the CRM"),
+        ]:
+            sources.append(
+                dg.AssetSpec(
+                    key=dg.AssetKey(table.lower().split(".")),
+                    description=f"{what} (segment {model.index}).",
+                    group_name="sources",
+                    kinds={"snowflake"},
+                    metadata={
+                        "dagster/table_name": table,
+                        "dagster/column_schema": dg.TableSchema(
+                            columns=[dg.TableColumn(name, type_) for name, type_ in columns.items()]
+                        ),
+                    },
+                )
+            )
         # Ours also declares where deploys of each model are reported: the same here.
-        sources.append(dg.AssetSpec(
-            key=dg.AssetKey(["deployments", model.name]),
-            description=f"Deploys of model {model.name!r}.",
-            group_name="deployments",
-            partitions_def=partitions,
-        ))
+        sources.append(
+            dg.AssetSpec(
+                key=dg.AssetKey(["deployments", model.name]),
+                description=f"Deploys of model {model.name!r}.",
+                group_name="deployments",
+                partitions_def=partitions,
+            )
+        )
 
     def make_asset(model: GenModel) -> dg.AssetsDefinition:
         deps = [dg.AssetKey([model.upstream])] if model.upstream else []
@@ -306,8 +344,9 @@ def plain_definitions(models: list[GenModel]) -> dg.Definitions:
             group_name=model.group,
             owners=model.owners,
             kinds={"snowflake"},
-            metadata={"environments": dg.MetadataValue.json({env: {"target": model.target(env)}
-                                                               for env in ENVIRONMENTS})},
+            metadata={
+                "environments": dg.MetadataValue.json({env: {"target": model.target(env)} for env in ENVIRONMENTS})
+            },
         )
         def _materialize(context: dg.AssetExecutionContext, snowflake: SnowflakeResource) -> dg.MaterializeResult:
             # Only loading is measured; this side of the comparison is never run.
@@ -315,8 +354,9 @@ def plain_definitions(models: list[GenModel]) -> dg.Definitions:
 
         return _materialize
 
-    return dg.Definitions(assets=[*sources, *(make_asset(m) for m in models)],
-                          resources={"snowflake": plain_snowflake()})
+    return dg.Definitions(
+        assets=[*sources, *(make_asset(m) for m in models)], resources={"snowflake": plain_snowflake()}
+    )
 
 
 def plain(models: list[GenModel]) -> dg.Definitions:
@@ -328,6 +368,7 @@ def plain(models: list[GenModel]) -> dg.Definitions:
 # --------------------------------------------------------------------------------------------
 # Timing
 # --------------------------------------------------------------------------------------------
+
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     gc.collect()
@@ -399,8 +440,18 @@ def child(kind: str, specs_dir: Path, cache_dir: Path, models: int) -> dict:
 
 
 def run_child(kind: str, specs_dir: Path, cache_dir: Path, models: int) -> dict:
-    command = [sys.executable, __file__, "--child", kind, "--specs", str(specs_dir),
-               "--cache", str(cache_dir), "--models", str(models)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--specs",
+        str(specs_dir),
+        "--cache",
+        str(cache_dir),
+        "--models",
+        str(models),
+    ]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -425,9 +476,12 @@ def main(argv: list[str] | None = None) -> int:
         specs_dir.mkdir()
         seconds, _ = timed(lambda: write_specs(specs_dir, models))
         upstream_edges = sum(1 for m in models if m.upstream)
-        print(f"generated {args.models} models x {len(ENVIRONMENTS)} environments "
-              f"({2 * args.models} raw sources, {upstream_edges} model->model reads) in {seconds:.1f}s "
-              f"under {specs_dir}", flush=True)
+        print(
+            f"generated {args.models} models x {len(ENVIRONMENTS)} environments "
+            f"({2 * args.models} raw sources, {upstream_edges} model->model reads) in {seconds:.1f}s "
+            f"under {specs_dir}",
+            flush=True,
+        )
 
         # Both sides must describe the same asset graph for the comparison to mean anything.
         os.environ[CACHE_DIR_ENV] = str(Path(tmp) / "check-cache")
@@ -458,8 +512,7 @@ def main(argv: list[str] | None = None) -> int:
                 stage_times.setdefault(name, []).append(value)
             cold_stages = run_child("breakdown", specs_dir, Path(tempfile.mkdtemp(dir=tmp)), args.models)["stages"]
             cold_parse.append(cold_stages[PARSE_STAGE])
-            print(f"round {round_}: ours {t_ours:.2f}s (cold cache {t_cold:.2f}s), plain {t_plain:.2f}s",
-                  flush=True)
+            print(f"round {round_}: ours {t_ours:.2f}s (cold cache {t_cold:.2f}s), plain {t_plain:.2f}s", flush=True)
 
     ours_best, ours_median = summary(ours_times)
     plain_best, plain_median = summary(plain_times)
@@ -468,8 +521,10 @@ def main(argv: list[str] | None = None) -> int:
     meets = "yes" if ratio_median <= TARGET_RATIO else "no"
 
     print()
-    print(f"Code-location load time, {args.rounds} round(s), each load in a fresh process; "
-          "'resolve' = Definitions.validate_loadable")
+    print(
+        f"Code-location load time, {args.rounds} round(s), each load in a fresh process; "
+        "'resolve' = Definitions.validate_loadable"
+    )
     print()
     rows = [
         ("models", f"{args.models}"),
@@ -498,8 +553,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<{width}}  {best:6.2f} / {median:6.2f}  {100 * medians[name] / total:5.1f}%")
     print(f"  {'total':<{width}}  {'':6}   {total:6.2f}")
     print(f"  (for scale: plain's whole load, build + validate_loadable, median {plain_median:.2f})")
-    print(f"  with a cold reference cache, finding the tables parses every tag: best / median "
-          f"{min(cold_parse):.2f} / {statistics.median(cold_parse):.2f}")
+    print(
+        f"  with a cold reference cache, finding the tables parses every tag: best / median "
+        f"{min(cold_parse):.2f} / {statistics.median(cold_parse):.2f}"
+    )
     return 0
 
 

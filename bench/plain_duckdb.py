@@ -71,18 +71,23 @@ class PlainDuckDB:
         later = f"TIMESTAMP '{t_max.isoformat(sep=' ')}' + to_seconds(600 + ID::BIGINT % 3600)"
         self.con.execute(f"CREATE OR REPLACE TABLE {self.source} AS SELECT * FROM {self.base}")
         if layout == "recent":
-            self.con.execute(f"UPDATE {self.source} SET AMOUNT = AMOUNT + 1, STATUS = 'REFUNDED', "
-                             f"UPDATED_AT = {later} WHERE ID > {rows - updated}")
+            self.con.execute(
+                f"UPDATE {self.source} SET AMOUNT = AMOUNT + 1, STATUS = 'REFUNDED', "
+                f"UPDATED_AT = {later} WHERE ID > {rows - updated}"
+            )
             self.con.execute(f"""
                 INSERT INTO {self.source}
                 SELECT N, (N * 7919) % 100000, (((N * 31) % 100000) / 100)::DECIMAL(12,2), 'NEW',
-                       TIMESTAMP '{t_max.isoformat(sep=' ')}' + to_seconds(600 + 3600 + N - {rows})
+                       TIMESTAMP '{t_max.isoformat(sep=" ")}' + to_seconds(600 + 3600 + N - {rows})
                 FROM (SELECT range + {rows + 1} AS N FROM range({appended}))""")
         else:
-            self.con.execute(f"UPDATE {self.source} SET AMOUNT = AMOUNT + 1, STATUS = 'REFUNDED', "
-                             f"UPDATED_AT = {later} WHERE ID % 100 = {spread_residue}")
-        self.con.execute(f"CREATE OR REPLACE TABLE {self.expected} AS SELECT {', '.join(self.columns)} "
-                         f"FROM {self.source}")
+            self.con.execute(
+                f"UPDATE {self.source} SET AMOUNT = AMOUNT + 1, STATUS = 'REFUNDED', "
+                f"UPDATED_AT = {later} WHERE ID % 100 = {spread_residue}"
+            )
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE {self.expected} AS SELECT {', '.join(self.columns)} FROM {self.source}"
+        )
 
     def verify(self) -> str | None:
         cols = ", ".join(self.columns)
@@ -106,15 +111,28 @@ class PlainDuckDB:
             self.con.execute(statement).fetchall()
 
 
-def measure(rows: int, t0: datetime, source: str, target: str, columns: list[str], watermark: str,
-            lookback: timedelta, ours_by_layout: dict[str, list[str]], hand_merge: Callable[[str], str],
-            spread_residue: int, rounds: int) -> None:
+def measure(
+    rows: int,
+    t0: datetime,
+    source: str,
+    target: str,
+    columns: list[str],
+    watermark: str,
+    lookback: timedelta,
+    ours_by_layout: dict[str, list[str]],
+    hand_merge: Callable[[str], str],
+    spread_residue: int,
+    rounds: int,
+) -> None:
     """Print, per layout, the medians of the three variants and their ratios."""
     plain = PlainDuckDB(rows, t0, source, target, columns)
     start = time.perf_counter()
     plain.generate()
-    print(f"\nPlain DuckDB {duckdb.__version__}, in process: {rows:,} rows generated in "
-          f"{time.perf_counter() - start:.1f}s", flush=True)
+    print(
+        f"\nPlain DuckDB {duckdb.__version__}, in process: {rows:,} rows generated in "
+        f"{time.perf_counter() - start:.1f}s",
+        flush=True,
+    )
     full_sql = f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(columns)} FROM {source}"
     for layout, statements in ours_by_layout.items():
         plain.change(layout, spread_residue)
@@ -125,8 +143,11 @@ def measure(rows: int, t0: datetime, source: str, target: str, columns: list[str
             cutoff = (highest - lookback).isoformat(sep=" ")
             plain.con.execute(to_duckdb(hand_merge(f"{watermark} >= '{cutoff}'::TIMESTAMP_NTZ"))).fetchall()
 
-        variants = {"full refresh": lambda: plain.run_all([full_sql]), "ours": lambda ours=ours: plain.run_all(ours),
-                    "hand-written": hand}
+        variants = {
+            "full refresh": lambda: plain.run_all([full_sql]),
+            "ours": lambda ours=ours: plain.run_all(ours),
+            "hand-written": hand,
+        }
         seconds: dict[str, list[float]] = {name: [] for name in variants}
         failures: list[str] = []
         for _ in range(rounds):
@@ -136,8 +157,11 @@ def measure(rows: int, t0: datetime, source: str, target: str, columns: list[str
                 if problem and f"{name}: {problem}" not in failures:
                     failures.append(f"{name}: {problem}")
         full, mine, hand_s = (statistics.median(seconds[n]) for n in ("full refresh", "ours", "hand-written"))
-        print(f"  layout {layout}: full refresh {full:.3f} s, ours ({len(ours)} statements) {mine:.3f} s, "
-              f"hand-written {hand_s:.3f} s; ours / full refresh {mine / full:.3f} (target <= 0.10), "
-              f"ours / hand-written {mine / hand_s:.2f}, hand-written / full refresh {hand_s / full:.3f}; "
-              f"every target equals the model over the changed source: {'yes' if not failures else 'NO'}"
-              + (f" ({'; '.join(failures)})" if failures else ""), flush=True)
+        print(
+            f"  layout {layout}: full refresh {full:.3f} s, ours ({len(ours)} statements) {mine:.3f} s, "
+            f"hand-written {hand_s:.3f} s; ours / full refresh {mine / full:.3f} (target <= 0.10), "
+            f"ours / hand-written {mine / hand_s:.2f}, hand-written / full refresh {hand_s / full:.3f}; "
+            f"every target equals the model over the changed source: {'yes' if not failures else 'NO'}"
+            + (f" ({'; '.join(failures)})" if failures else ""),
+            flush=True,
+        )

@@ -119,8 +119,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
     root = _specs_root(args)
     deployment = deploy(root, args.model, tag=args.tag, message=args.message)
-    print(f"deployed {deployment.model} as tag {deployment.tag!r} (sha256 {deployment.sha256[:12]}) "
-          f"-> {deployment.tag_file}")
+    print(
+        f"deployed {deployment.model} as tag {deployment.tag!r} (sha256 {deployment.sha256[:12]}) "
+        f"-> {deployment.tag_file}"
+    )
     project = load_project(root)
     for env in project.environments_of(deployment.model):
         job = project.job(deployment.model, env)
@@ -129,11 +131,12 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     try:
         with open_instance() as instance:
             report_deployment(instance, deployment)
-        print(f"reported to Dagster as a materialization of deployments/{deployment.model} "
-              f"[{deployment.design_environment}]")
+        print(
+            f"reported to Dagster as a materialization of deployments/{deployment.model} "
+            f"[{deployment.design_environment}]"
+        )
     except Exception as exc:  # the tag exists either way; say what did not happen
-        print(f"warning: the tag was created but the deployment event could not be reported: {exc}",
-              file=sys.stderr)
+        print(f"warning: the tag was created but the deployment event could not be reported: {exc}", file=sys.stderr)
     return 0
 
 
@@ -158,8 +161,10 @@ def cmd_promote(args: argparse.Namespace) -> int:
     root = _specs_root(args)
     promotion = promote(root, args.model, args.env, args.tag)
     if promotion.changed:
-        print(f"{promotion.file}:{promotion.line}: {promotion.model}@{promotion.environment} "
-              f"tag {promotion.old_tag} -> {promotion.new_tag}")
+        print(
+            f"{promotion.file}:{promotion.line}: {promotion.model}@{promotion.environment} "
+            f"tag {promotion.old_tag} -> {promotion.new_tag}"
+        )
     else:
         print(f"{promotion.model}@{promotion.environment} already runs tag {promotion.new_tag}; nothing changed")
     project = load_project(root)
@@ -191,8 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     deploy = commands.add_parser("deploy", help="snapshot a model's model.sql as a new immutable tag")
     deploy.add_argument("model")
-    deploy.add_argument("--tag", help="name of the new tag (letters, digits, '.', '_', '-'); "
-                        "required once the model has tags")
+    deploy.add_argument(
+        "--tag", help="name of the new tag (letters, digits, '.', '_', '-'); required once the model has tags"
+    )
     deploy.add_argument("--message", help="why this version exists (kept in tags.lock)")
     deploy.add_argument("--specs", default=None, help=specs_help)
     deploy.set_defaults(func=cmd_deploy)

@@ -72,7 +72,5 @@ def parse_location(text: str) -> tuple[str, ...]:
     """A database, schema or table location (1 to 3 dotted parts), normalised."""
     parts = text.split(".") if isinstance(text, str) else []
     if not 1 <= len(parts) <= 3:
-        raise InvalidIdentifier(
-            f"{text!r} is not a location: use DATABASE, DATABASE.SCHEMA or DATABASE.SCHEMA.TABLE"
-        )
+        raise InvalidIdentifier(f"{text!r} is not a location: use DATABASE, DATABASE.SCHEMA or DATABASE.SCHEMA.TABLE")
     return tuple(normalize_identifier(p) for p in parts)

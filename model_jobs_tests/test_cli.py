@@ -28,17 +28,29 @@ def test_demo_command_materializes_every_job(warehouse, capsys):
     assert main(["demo", "--specs", "job_specs"]) == 0
     out = capsys.readouterr().out
     assert "12 of 12 Model Jobs materialized" in out
-    assert re.search(r"customers_dim\s+marketing_prd\s+sprint-41\s+ANALYTICS_PRD\.MARTS\.CUSTOMERS_DIM\s+120\s+full\n", out)
-    assert re.search(r"orders_enriched\s+marketing_prd\s+2026\.1\s+ANALYTICS_PRD\.MARTS\.ORDERS_ENRICHED\s+600\s+full\n", out)
+    assert re.search(
+        r"customers_dim\s+marketing_prd\s+sprint-41\s+ANALYTICS_PRD\.MARTS\.CUSTOMERS_DIM\s+120\s+full\n", out
+    )
+    assert re.search(
+        r"orders_enriched\s+marketing_prd\s+2026\.1\s+ANALYTICS_PRD\.MARTS\.ORDERS_ENRICHED\s+600\s+full\n", out
+    )
     # The targets exist already (earlier tests built them): the incremental job applies only the
     # rows inside its lookback window.
-    assert re.search(r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+600\s+"
-                     r"(incremental \+1 ~0 -1|full)\n", out)
+    assert re.search(
+        r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+600\s+"
+        r"(incremental \+1 ~0 -1|full)\n",
+        out,
+    )
     assert main(["demo", "--specs", "job_specs"]) == 0
     again = capsys.readouterr().out
-    assert re.search(r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+600\s+"
-                     r"incremental \+1 ~0 -1\n", again)
-    assert re.search(r"order_status\s+sandbox\s+v2\s+SANDBOX\.MARKETING\.ORDER_STATUS\s+46\s+incremental \+0 ~0 -0\n", again)
+    assert re.search(
+        r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+600\s+"
+        r"incremental \+1 ~0 -1\n",
+        again,
+    )
+    assert re.search(
+        r"order_status\s+sandbox\s+v2\s+SANDBOX\.MARKETING\.ORDER_STATUS\s+46\s+incremental \+0 ~0 -0\n", again
+    )
 
 
 def test_demo_command_reports_failure_with_exit_code_1(warehouse, specs_copy, capsys):

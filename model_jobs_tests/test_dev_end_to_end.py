@@ -57,7 +57,11 @@ def dev_server(tmp_path):
     log = (tmp_path / "dev.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "model_jobs.cli", "dev", "--port", str(ui_port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         yield ui_port, tmp_path / "dev.log"
@@ -74,7 +78,8 @@ def test_make_dev_then_materialize_prd(dev_server):
     port, log = dev_server
     nodes = wait_for(
         lambda: graphql(port, "{ assetNodes { assetKey { path } partitionKeys } }")["assetNodes"],
-        timeout=240, what=f"the Dagster UI; log:\n{log.read_text() if log.exists() else ''}",
+        timeout=240,
+        what=f"the Dagster UI; log:\n{log.read_text() if log.exists() else ''}",
     )
     partitions = {tuple(n["assetKey"]["path"]): n["partitionKeys"] for n in nodes}
     for model in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]:
@@ -84,23 +89,39 @@ def test_make_dev_then_materialize_prd(dev_server):
         port,
         """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
              __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
-        {"p": {
-            "selector": {"repositoryLocationName": "model_jobs", "repositoryName": "__repository__",
-                         "jobName": "__ASSET_JOB", "assetSelection": [{"path": ["orders_enriched"]}]},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "marketing_prd"}]},
-        }},
+        {
+            "p": {
+                "selector": {
+                    "repositoryLocationName": "model_jobs",
+                    "repositoryName": "__repository__",
+                    "jobName": "__ASSET_JOB",
+                    "assetSelection": [{"path": ["orders_enriched"]}],
+                },
+                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "marketing_prd"}]},
+            }
+        },
     )["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
 
     status = wait_for(
-        lambda: (s := graphql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                              {"id": run_id})["runOrError"]["status"]) in ("SUCCESS", "FAILURE", "CANCELED") and s,
-        timeout=240, what="the run to finish",
+        lambda: (
+            (
+                s := graphql(
+                    port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id}
+                )["runOrError"]["status"]
+            )
+            in ("SUCCESS", "FAILURE", "CANCELED")
+            and s
+        ),
+        timeout=240,
+        what="the run to finish",
     )
     assert status == "SUCCESS"
 
-    materialization = graphql(port, """{ assetOrError(assetKey: {path: ["orders_enriched"]}) { ... on Asset {
+    materialization = graphql(
+        port,
+        """{ assetOrError(assetKey: {path: ["orders_enriched"]}) { ... on Asset {
         assetMaterializations(limit: 1) { partition runId metadataEntries { label
           ... on TextMetadataEntry { text } ... on IntMetadataEntry { intValue } } } } } }""",
     )["assetOrError"]["assetMaterializations"][0]

@@ -21,8 +21,13 @@ class Incremental:
     on_schema_change: str = "fail"
 
     def to_metadata(self) -> dict:
-        return {"strategy": self.strategy, "watermark": self.watermark, "unique_key": list(self.unique_key),
-                "lookback_seconds": self.lookback_seconds, "on_schema_change": self.on_schema_change}
+        return {
+            "strategy": self.strategy,
+            "watermark": self.watermark,
+            "unique_key": list(self.unique_key),
+            "lookback_seconds": self.lookback_seconds,
+            "on_schema_change": self.on_schema_change,
+        }
 
 
 def resolve_incremental(entry: JobEntry, errors: ErrorCollector) -> tuple[bool, Incremental | None]:
@@ -31,8 +36,10 @@ def resolve_incremental(entry: JobEntry, errors: ErrorCollector) -> tuple[bool, 
     base = entry.defaults.incremental
     if own is False or (own is None and base is None):
         return True, None
-    merged = {**(base.model_dump(exclude_none=True) if base else {}),
-              **(own.model_dump(exclude_none=True) if own else {})}
+    merged = {
+        **(base.model_dump(exclude_none=True) if base else {}),
+        **(own.model_dump(exclude_none=True) if own else {}),
+    }
     field = f"jobs.{entry.environment}.incremental"
     line = entry.line("incremental") or entry.line()
     problems = []

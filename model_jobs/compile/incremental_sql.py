@@ -69,27 +69,42 @@ def create_stage(stage: TableName, query: exp.Expr, watermark: str, cutoff) -> s
 def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -> str:
     """One row: staged rows, their highest watermark, duplicated keys, rows with a NULL key."""
     keys = [column(k) for k in unique_key]
-    duplicates = exp.select(exp.Count(this=exp.Star())).from_(
-        exp.select(*keys).from_(stage.to_sqlglot()).group_by(*keys)
-        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))).subquery("D")
-    ) if keys else exp.Literal.number(0)
-    null_keys = exp.func("COUNT_IF", exp.or_(*[exp.Is(this=k.copy(), expression=exp.Null()) for k in keys])) \
-        if keys else exp.Literal.number(0)
-    return render(exp.select(
-        exp.Count(this=exp.Star()),
-        exp.Max(this=column(watermark)),
-        duplicates.subquery() if keys else duplicates,
-        null_keys,
-    ).from_(stage.to_sqlglot()))
+    duplicates = (
+        exp.select(exp.Count(this=exp.Star())).from_(
+            exp.select(*keys)
+            .from_(stage.to_sqlglot())
+            .group_by(*keys)
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+            .subquery("D")
+        )
+        if keys
+        else exp.Literal.number(0)
+    )
+    null_keys = (
+        exp.func("COUNT_IF", exp.or_(*[exp.Is(this=k.copy(), expression=exp.Null()) for k in keys]))
+        if keys
+        else exp.Literal.number(0)
+    )
+    return render(
+        exp.select(
+            exp.Count(this=exp.Star()),
+            exp.Max(this=column(watermark)),
+            duplicates.subquery() if keys else duplicates,
+            null_keys,
+        ).from_(stage.to_sqlglot())
+    )
 
 
 def duplicate_keys(stage: TableName, unique_key: tuple[str, ...], limit: int = 10) -> str:
     keys = [column(k) for k in unique_key]
     count = exp.Count(this=exp.Star())
     return render(
-        exp.select(*keys, exp.alias_(count, ident("DUPLICATES"))).from_(stage.to_sqlglot()).group_by(*keys)
+        exp.select(*keys, exp.alias_(count, ident("DUPLICATES")))
+        .from_(stage.to_sqlglot())
+        .group_by(*keys)
         .having(exp.GT(this=count.copy(), expression=exp.Literal.number(1)))
-        .order_by(exp.Ordered(this=column("DUPLICATES"), desc=True)).limit(limit)
+        .order_by(exp.Ordered(this=column("DUPLICATES"), desc=True))
+        .limit(limit)
     )
 
 
@@ -99,10 +114,15 @@ def _key_match(unique_key: tuple[str, ...], left: str, right: str) -> exp.Expr:
 
 def merge(target: TableName, stage: TableName, columns: list[str], unique_key: tuple[str, ...]) -> str:
     updates = [exp.EQ(this=column(c, "T"), expression=column(c, "S")) for c in columns if c not in unique_key]
-    when = [exp.When(matched=False, then=exp.Insert(
-        this=exp.Tuple(expressions=[column(c) for c in columns]),
-        expression=exp.Tuple(expressions=[column(c, "S") for c in columns]),
-    ))]
+    when = [
+        exp.When(
+            matched=False,
+            then=exp.Insert(
+                this=exp.Tuple(expressions=[column(c) for c in columns]),
+                expression=exp.Tuple(expressions=[column(c, "S") for c in columns]),
+            ),
+        )
+    ]
     if updates:
         when.insert(0, exp.When(matched=True, then=exp.Update(expressions=updates)))
     statement = exp.Merge(
@@ -116,22 +136,32 @@ def merge(target: TableName, stage: TableName, columns: list[str], unique_key: t
 
 def delete_matching(target: TableName, stage: TableName, unique_key: tuple[str, ...]) -> str:
     keys = exp.select(*[column(k) for k in unique_key]).distinct().from_(stage.to_sqlglot())
-    return render(exp.Delete(
-        this=target.to_sqlglot(alias="T"),
-        using=[exp.Subquery(this=keys, alias=exp.TableAlias(this=ident("S")))],
-        where=exp.Where(this=_key_match(unique_key, "T", "S")),
-    ))
+    return render(
+        exp.Delete(
+            this=target.to_sqlglot(alias="T"),
+            using=[exp.Subquery(this=keys, alias=exp.TableAlias(this=ident("S")))],
+            where=exp.Where(this=_key_match(unique_key, "T", "S")),
+        )
+    )
 
 
-def insert(target: TableName, stage: TableName, columns: list[str], unless_present_on: tuple[str, ...] = (),
-           cutoff=None, watermark: str | None = None) -> str:
+def insert(
+    target: TableName,
+    stage: TableName,
+    columns: list[str],
+    unless_present_on: tuple[str, ...] = (),
+    cutoff=None,
+    watermark: str | None = None,
+) -> str:
     """INSERT the staged rows; with `unless_present_on`, skip rows whose columns already match a
     target row at or after the cutoff (what append re-reads must not be inserted twice)."""
     select = exp.select(*[column(c, "S") for c in columns]).from_(stage.to_sqlglot(alias="S"))
     if unless_present_on:
         same = [exp.NullSafeEQ(this=column(c, "T"), expression=column(c, "S")) for c in unless_present_on]
-        present = exp.select(exp.Literal.number(1)).from_(target.to_sqlglot(alias="T")).where(
-            exp.and_(exp.GTE(this=column(watermark, "T"), expression=literal(cutoff)), *same)
+        present = (
+            exp.select(exp.Literal.number(1))
+            .from_(target.to_sqlglot(alias="T"))
+            .where(exp.and_(exp.GTE(this=column(watermark, "T"), expression=literal(cutoff)), *same))
         )
         select = select.where(exp.Not(this=exp.Exists(this=present)))
     into = exp.Schema(this=target.to_sqlglot(), expressions=[ident(c) for c in columns])
@@ -139,15 +169,23 @@ def insert(target: TableName, stage: TableName, columns: list[str], unless_prese
 
 
 def add_column(target: TableName, name: str, data_type: str) -> str:
-    return render(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
-        exp.ColumnDef(this=ident(name), kind=exp.DataType.build(data_type, dialect=DIALECT))
-    ]))
+    return render(
+        exp.Alter(
+            this=target.to_sqlglot(),
+            kind="TABLE",
+            actions=[exp.ColumnDef(this=ident(name), kind=exp.DataType.build(data_type, dialect=DIALECT))],
+        )
+    )
 
 
 def drop_column(target: TableName, name: str) -> str:
-    return render(exp.Alter(this=target.to_sqlglot(), kind="TABLE", actions=[
-        exp.Drop(tables=[exp.Column(this=ident(name))], kind="COLUMN")
-    ]))
+    return render(
+        exp.Alter(
+            this=target.to_sqlglot(),
+            kind="TABLE",
+            actions=[exp.Drop(tables=[exp.Column(this=ident(name))], kind="COLUMN")],
+        )
+    )
 
 
 def drop_table(table: TableName) -> str:

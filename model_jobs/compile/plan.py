@@ -137,12 +137,21 @@ def _check_mapping(entry: JobEntry, tag: Tag, parsed: ParsedSql, errors: ErrorCo
         line = entry.line("source_mapping", key)
         if len(key_parts) != len(value_parts):
             levels = {1: "database", 2: "schema", 3: "table"}
-            errors.add(entry.file, field_name, f"maps a {levels[len(key_parts)]} to a "
-                       f"{levels[len(value_parts)]} ({value!r}); map like to like", line)
+            errors.add(
+                entry.file,
+                field_name,
+                f"maps a {levels[len(key_parts)]} to a {levels[len(value_parts)]} ({value!r}); map like to like",
+                line,
+            )
             ok = False
         if tuple(key_parts) not in read:
-            errors.add(entry.file, field_name, f"{key!r} is not read by model {entry.model!r} at tag "
-                       f"{tag.name!r}; it reads: {', '.join(map(str, parsed.tables)) or '(no tables)'}", line)
+            errors.add(
+                entry.file,
+                field_name,
+                f"{key!r} is not read by model {entry.model!r} at tag "
+                f"{tag.name!r}; it reads: {', '.join(map(str, parsed.tables)) or '(no tables)'}",
+                line,
+            )
             ok = False
     return ok
 
@@ -156,7 +165,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for upstream in sorted(graph.get(node, ())):
             if state.get(upstream) == "open":
-                return [*stack[stack.index(upstream):], upstream]
+                return [*stack[stack.index(upstream) :], upstream]
             if upstream not in state and (cycle := visit(upstream)):
                 return cycle
         state[node] = "done"
@@ -178,9 +187,7 @@ def design_targets(specs: SpecSet) -> dict[TableName, str]:
     return {t: m for (m, env), t in job_targets(specs).items() if env == specs.design_environment}
 
 
-def compile_project(
-    specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None
-) -> CompiledProject:
+def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None) -> CompiledProject:
     cache = cache or ReferenceCache(None)
     parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
     targets = job_targets(specs)
@@ -193,9 +200,14 @@ def compile_project(
         if other is not entry:
             # Reported on both jobs: either one may be the one to change.
             for this, that in ((entry, other), (other, entry)):
-                errors.add(this.file, f"jobs.{this.environment}.target", f"{target} is also the target of "
-                           f"model {that.model!r} in {this.environment!r} ({that.file}:{that.line('target')}); "
-                           "each job needs its own table", this.line("target"))
+                errors.add(
+                    this.file,
+                    f"jobs.{this.environment}.target",
+                    f"{target} is also the target of "
+                    f"model {that.model!r} in {this.environment!r} ({that.file}:{that.line('target')}); "
+                    "each job needs its own table",
+                    this.line("target"),
+                )
 
     targets_by_env: dict[str, dict[str, TableName]] = {}
     for (model, env), target in targets.items():
@@ -223,10 +235,15 @@ def compile_project(
             except UnresolvedUpstream as exc:
                 if (exc.upstream, entry.environment) in specs.rejected_jobs:
                     continue  # the upstream job's own error is reported; this job is skipped
-                errors.add(entry.file, f"jobs.{entry.environment}.source_mapping", f"model "
-                           f"{entry.model!r} reads {exc.table} (the target of model {exc.upstream!r}), "
-                           f"but {exc.upstream!r} has no job in {entry.environment!r}: add one, or map "
-                           f"{exc.table} to a table in source_mapping", entry.line())
+                errors.add(
+                    entry.file,
+                    f"jobs.{entry.environment}.source_mapping",
+                    f"model "
+                    f"{entry.model!r} reads {exc.table} (the target of model {exc.upstream!r}), "
+                    f"but {exc.upstream!r} has no job in {entry.environment!r}: add one, or map "
+                    f"{exc.table} to a table in source_mapping",
+                    entry.line(),
+                )
         incremental_ok, incremental = resolve_incremental(entry, errors)
         if len(sources) != len(parsed.tables) or not incremental_ok:
             continue

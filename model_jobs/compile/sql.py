@@ -58,9 +58,7 @@ def create_or_replace_table_as(target: TableName, query: exp.Expr, comment: str)
 
 
 def create_database_if_not_exists(database: str) -> str:
-    return exp.Create(this=exp.to_identifier(database, quoted=True), kind="DATABASE", exists=True).sql(
-        dialect=DIALECT
-    )
+    return exp.Create(this=exp.to_identifier(database, quoted=True), kind="DATABASE", exists=True).sql(dialect=DIALECT)
 
 
 def create_schema_if_not_exists(database: str, schema: str) -> str:

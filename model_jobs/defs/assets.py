@@ -48,18 +48,26 @@ def source_specs(project: CompiledProject) -> list[AssetSpec]:
         if table in design_targets:
             continue
         declared = project.specs.sources.get(table)
-        specs.append(AssetSpec(
-            key=source_key(table),
-            description=(declared.description if declared else None) or f"Source table {table}",
-            group_name="sources",
-            kinds={"snowflake"},
-            metadata={
-                "dagster/table_name": str(table),
-                **({"dagster/column_schema": TableSchema(
-                    columns=[TableColumn(name, type) for name, type in declared.columns.items()]
-                )} if declared and declared.columns else {}),
-            },
-        ))
+        specs.append(
+            AssetSpec(
+                key=source_key(table),
+                description=(declared.description if declared else None) or f"Source table {table}",
+                group_name="sources",
+                kinds={"snowflake"},
+                metadata={
+                    "dagster/table_name": str(table),
+                    **(
+                        {
+                            "dagster/column_schema": TableSchema(
+                                columns=[TableColumn(name, type) for name, type in declared.columns.items()]
+                            )
+                        }
+                        if declared and declared.columns
+                        else {}
+                    ),
+                },
+            )
+        )
     return specs
 
 
@@ -165,10 +173,14 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
         owners=list(spec.spec.owners),
         kinds={"snowflake"},
         config_schema=RUN_CONFIG_SCHEMA,
-        metadata={"environments": MetadataValue.json({
-            env: {"tag": project.job(model, env).tag.name, "target": str(project.job(model, env).target)}
-            for env in environments
-        })},
+        metadata={
+            "environments": MetadataValue.json(
+                {
+                    env: {"tag": project.job(model, env).tag.name, "target": str(project.job(model, env).target)}
+                    for env in environments
+                }
+            )
+        },
     )
     def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
         job = project.job(model, context.partition_key)
@@ -183,8 +195,13 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
             schema=job.target.schema,
         ) as connection:
             try:
-                result = materialize(job, connection, project.specs.sources, log=context.log.info,
-                                     full_refresh=context.op_execution_context.op_config["full_refresh"])
+                result = materialize(
+                    job,
+                    connection,
+                    project.specs.sources,
+                    log=context.log.info,
+                    full_refresh=context.op_execution_context.op_config["full_refresh"],
+                )
             except (SourceSchemaMismatch, IncrementalRunError) as exc:
                 # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
                 raise Failure(description=str(exc), allow_retries=False) from exc

@@ -6,8 +6,15 @@ import random
 from datetime import datetime, timedelta
 
 COUNTRIES = ["de", "fr", "nl", "es", "it", "at", "ch", "se"]
-PRODUCTS = {"Notebook": 4.50, "Fountain pen": 38.00, "Ink bottle": 9.90, "Desk lamp": 54.00,
-            "Sticky notes": 2.20, "Backpack": 69.00, "Mug": 12.50}
+PRODUCTS = {
+    "Notebook": 4.50,
+    "Fountain pen": 38.00,
+    "Ink bottle": 9.90,
+    "Desk lamp": 54.00,
+    "Sticky notes": 2.20,
+    "Backpack": 69.00,
+    "Mug": 12.50,
+}
 STATUSES = ["DELIVERED", "DELIVERED", "DELIVERED", "SHIPPED", "CANCELLED"]
 DOMAINS = ["example.com", "mail.example", "shop.example"]
 START = datetime(2026, 1, 1, 8, 0, 0)

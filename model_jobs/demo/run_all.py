@@ -34,12 +34,19 @@ def materialize_job(
     """Run one Model Job (one partition of one model asset) and report how it went."""
     job = project.job(model, environment)
     asset_def = defs.get_assets_def(model)
-    result = materialize([asset_def], partition_key=environment, resources=defs.resources,
-                         instance=instance, raise_on_error=False, run_config=QUIET)
+    result = materialize(
+        [asset_def],
+        partition_key=environment,
+        resources=defs.resources,
+        instance=instance,
+        raise_on_error=False,
+        run_config=QUIET,
+    )
     if result.success:
         metadata = result.asset_materializations_for_node(asset_def.op.name)[0].metadata
-        return JobOutcome(model, environment, job.tag.name, str(job.target), metadata["rows_written"].value,
-                          run=_how(metadata))
+        return JobOutcome(
+            model, environment, job.tag.name, str(job.target), metadata["rows_written"].value, run=_how(metadata)
+        )
     failure = next((e for e in result.all_events if e.is_step_failure), None)
     error = _root_cause(failure.step_failure_data.error) if failure else "run failed"
     return JobOutcome(model, environment, job.tag.name, str(job.target), None, error)
@@ -70,8 +77,10 @@ def materialize_all(project: CompiledProject, instance: DagsterInstance) -> list
 
 def render_table(outcomes: list[JobOutcome]) -> str:
     header = ("model", "environment", "tag", "target", "rows", "run (+inserted ~updated -deleted)")
-    rows = [(o.model, o.environment, o.tag, o.target, str(o.rows) if o.ok else "FAILED", o.run if o.ok else "")
-            for o in outcomes]
+    rows = [
+        (o.model, o.environment, o.tag, o.target, str(o.rows) if o.ok else "FAILED", o.run if o.ok else "")
+        for o in outcomes
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
     errors = [f"\n{o.model}@{o.environment} failed:\n{o.error}" for o in outcomes if not o.ok]

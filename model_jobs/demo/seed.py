@@ -22,12 +22,27 @@ from model_jobs.demo.data import generate
 from model_jobs.identifiers import TableName
 
 COLUMNS = {
-    "CUSTOMERS": [("CUSTOMER_ID", "NUMBER(38,0)"), ("NAME", "VARCHAR"), ("EMAIL", "VARCHAR"),
-                  ("COUNTRY", "VARCHAR"), ("SIGNED_UP_AT", "TIMESTAMP_NTZ")],
-    "ORDERS": [("ORDER_ID", "NUMBER(38,0)"), ("CUSTOMER_ID", "NUMBER(38,0)"), ("ORDERED_AT", "TIMESTAMP_NTZ"),
-               ("STATUS", "VARCHAR"), ("UPDATED_AT", "TIMESTAMP_NTZ")],
-    "ORDER_ITEMS": [("ORDER_ID", "NUMBER(38,0)"), ("LINE_NUMBER", "NUMBER(38,0)"), ("PRODUCT", "VARCHAR"),
-                    ("QUANTITY", "NUMBER(38,0)"), ("UNIT_PRICE", "NUMBER(10,2)")],
+    "CUSTOMERS": [
+        ("CUSTOMER_ID", "NUMBER(38,0)"),
+        ("NAME", "VARCHAR"),
+        ("EMAIL", "VARCHAR"),
+        ("COUNTRY", "VARCHAR"),
+        ("SIGNED_UP_AT", "TIMESTAMP_NTZ"),
+    ],
+    "ORDERS": [
+        ("ORDER_ID", "NUMBER(38,0)"),
+        ("CUSTOMER_ID", "NUMBER(38,0)"),
+        ("ORDERED_AT", "TIMESTAMP_NTZ"),
+        ("STATUS", "VARCHAR"),
+        ("UPDATED_AT", "TIMESTAMP_NTZ"),
+    ],
+    "ORDER_ITEMS": [
+        ("ORDER_ID", "NUMBER(38,0)"),
+        ("LINE_NUMBER", "NUMBER(38,0)"),
+        ("PRODUCT", "VARCHAR"),
+        ("QUANTITY", "NUMBER(38,0)"),
+        ("UNIT_PRICE", "NUMBER(10,2)"),
+    ],
 }
 
 DEV = generate(seed=7, customers=40, orders=150)

@@ -79,8 +79,11 @@ def read_information_schema(statements: Statements, tables: list[TableName]) -> 
             raise
         # A database does not exist: ask each database alone to find out which.
         databases = dict.fromkeys(t.database for t in tables)
-        rows = [row for database in databases
-                for row in _rows_if_database_exists(statements, [t for t in tables if t.database == database])]
+        rows = [
+            row
+            for database in databases
+            for row in _rows_if_database_exists(statements, [t for t in tables if t.database == database])
+        ]
     for database, schema, table, name, data_type, _position in rows:
         columns = found.get(TableName(database, schema, table))
         if columns is not None:

@@ -42,8 +42,11 @@ def schema_changes(output: dict[str, str], target: dict[str, str]) -> tuple[list
 
 def describe_changes(output: dict[str, str], target: dict[str, str]) -> list[str]:
     added, removed, retyped = schema_changes(output, target)
-    return ([f"added {c} {output[c]}" for c in added] + [f"removed {c}" for c in removed]
-            + [f"retyped {c} {target[c]} -> {output[c]}" for c in retyped])
+    return (
+        [f"added {c} {output[c]}" for c in added]
+        + [f"removed {c}" for c in removed]
+        + [f"retyped {c} {target[c]} -> {output[c]}" for c in retyped]
+    )
 
 
 class IncrementalRun:
@@ -71,7 +74,8 @@ class IncrementalRun:
         self._check_columns(output)
         self.execute(self.job.create_sql)
         watermark, with_watermark, record.rows_written = self.execute(
-            sql.render(sql.target_state(target, self.settings.watermark))).fetchone()
+            sql.render(sql.target_state(target, self.settings.watermark))
+        ).fetchone()
         record.watermark_after = watermark if with_watermark else None
         record.rows_inserted = record.rows_written
         record.target_columns = dict(output)  # CREATE TABLE .. AS gives the table the query's columns
@@ -151,8 +155,11 @@ class IncrementalRun:
         added, removed, retyped = schema_changes(output, target)
         policy = self.settings.on_schema_change
         if policy == "fail" or retyped:
-            hint = ("on_schema_change: full_refresh rebuilds the target" if retyped
-                    else "set on_schema_change to append_new_columns or full_refresh, or run with full_refresh: true")
+            hint = (
+                "on_schema_change: full_refresh rebuilds the target"
+                if retyped
+                else "set on_schema_change to append_new_columns or full_refresh, or run with full_refresh: true"
+            )
             raise SchemaChanged(
                 f"the model's columns differ from {self.job.target}: "
                 f"{'; '.join(describe_changes(output, target))}; nothing was written ({hint})"
@@ -166,7 +173,8 @@ class IncrementalRun:
     def _check_stage(self, stage: TableName) -> None:
         keys = self.settings.unique_key if self.settings.strategy != "append" else ()
         rows, staged_max, duplicated, null_keys = self.execute(
-            sql.stage_stats(stage, self.settings.watermark, keys)).fetchone()
+            sql.stage_stats(stage, self.settings.watermark, keys)
+        ).fetchone()
         self.record.rows_staged, self.record.staged_max = rows, staged_max
         if null_keys:
             raise DuplicateKeys(
@@ -193,8 +201,9 @@ class IncrementalRun:
         elif settings.strategy == "delete_insert":
             self.execute("BEGIN")
             try:
-                self.record.rows_deleted = self.execute(
-                    sql.delete_matching(target, stage, settings.unique_key)).rowcount or 0
+                self.record.rows_deleted = (
+                    self.execute(sql.delete_matching(target, stage, settings.unique_key)).rowcount or 0
+                )
                 self.record.rows_inserted = self.execute(sql.insert(target, stage, columns)).rowcount or 0
                 self.execute("COMMIT")
             except BaseException:
@@ -203,5 +212,6 @@ class IncrementalRun:
         else:
             # Rows at or after the cutoff may already be in the target: insert only the others.
             match_on = settings.unique_key or tuple(columns)
-            self.record.rows_inserted = self.execute(
-                sql.insert(target, stage, columns, match_on, cutoff, settings.watermark)).rowcount or 0
+            self.record.rows_inserted = (
+                self.execute(sql.insert(target, stage, columns, match_on, cutoff, settings.watermark)).rowcount or 0
+            )

@@ -43,9 +43,9 @@ def compare(source: SourceRead, actual: dict[str, str], declared: SourceSpec | N
         if column not in actual:
             problems.append(SourceProblem(source, f"column {column} is missing (declared {expected} in sources.yaml)"))
         elif type_family(actual[column]) != type_family(expected):
-            problems.append(SourceProblem(
-                source, f"column {column} is {actual[column]}, but sources.yaml declares {expected}"
-            ))
+            problems.append(
+                SourceProblem(source, f"column {column} is {actual[column]}, but sources.yaml declares {expected}")
+            )
     return problems
 
 

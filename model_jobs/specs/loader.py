@@ -55,7 +55,7 @@ class JobEntry:
     environment: str
     spec: JobSpec
     document: YamlDocument
-    defaults: JobDefaults = JobDefaults()
+    defaults: JobDefaults = field(default_factory=JobDefaults)
 
     @property
     def file(self) -> Path:
@@ -97,8 +97,12 @@ def _load_environments(root: Path, errors: ErrorCollector) -> EnvironmentsFile |
     doc = _document(path, errors)
     parsed = doc and parse_document(doc, EnvironmentsFile, errors)
     if parsed and parsed.design_environment not in parsed.environments:
-        errors.add(path, "design_environment", f"{parsed.design_environment!r} is not an environment; "
-                   f"allowed: {', '.join(parsed.environments)}", doc.line_of(("design_environment",)))
+        errors.add(
+            path,
+            "design_environment",
+            f"{parsed.design_environment!r} is not an environment; allowed: {', '.join(parsed.environments)}",
+            doc.line_of(("design_environment",)),
+        )
     return parsed
 
 
@@ -118,8 +122,9 @@ def _load_models(root: Path, errors: ErrorCollector) -> tuple[dict[str, Model], 
     models_dir = root / MODELS_DIR
     for directory in sorted(p for p in models_dir.glob("*") if p.is_dir()) if models_dir.is_dir() else []:
         if not MODEL_NAME.match(directory.name):
-            errors.add(directory, "", "model folder names must be lower-case letters, digits and '_', "
-                       "starting with a letter")
+            errors.add(
+                directory, "", "model folder names must be lower-case letters, digits and '_', starting with a letter"
+            )
             continue
         meta_path = directory / MODEL_FILE
         tags, broken = load_tags(directory, errors)
@@ -158,19 +163,32 @@ def _load_jobs(
             rejected.update((parsed.model, env) for env in parsed.jobs)
             continue
         if model is None:
-            errors.add(path, "model", f"unknown model {parsed.model!r}; known: "
-                       f"{', '.join(models) or '(none)'}", doc.line_of(("model",)))
+            errors.add(
+                path,
+                "model",
+                f"unknown model {parsed.model!r}; known: {', '.join(models) or '(none)'}",
+                doc.line_of(("model",)),
+            )
             continue
         for env, spec in parsed.jobs.items():
             entry = JobEntry(parsed.model, env, spec, doc, parsed.defaults)
             if environments and env not in environments.environments:
-                errors.add(path, f"jobs.{env}", f"unknown environment {env!r}; allowed: "
-                           f"{', '.join(environments.environments)}", entry.line())
+                errors.add(
+                    path,
+                    f"jobs.{env}",
+                    f"unknown environment {env!r}; allowed: {', '.join(environments.environments)}",
+                    entry.line(),
+                )
                 continue
             if (parsed.model, env) in where:
-                errors.add(path, f"jobs.{env}", f"model {parsed.model!r} already has a job in "
-                           f"environment {env!r} (in {where[(parsed.model, env)]}); one job per "
-                           "environment", entry.line())
+                errors.add(
+                    path,
+                    f"jobs.{env}",
+                    f"model {parsed.model!r} already has a job in "
+                    f"environment {env!r} (in {where[(parsed.model, env)]}); one job per "
+                    "environment",
+                    entry.line(),
+                )
                 continue
             where[(parsed.model, env)] = path
             if not _check_tag(entry, model, environments, errors):
@@ -180,32 +198,42 @@ def _load_jobs(
     return jobs, rejected
 
 
-def _check_tag(
-    entry: JobEntry, model: Model, environments: EnvironmentsFile | None, errors: ErrorCollector
-) -> bool:
+def _check_tag(entry: JobEntry, model: Model, environments: EnvironmentsFile | None, errors: ErrorCollector) -> bool:
     tag = entry.spec.tag
     field_name = f"jobs.{entry.environment}.tag"
     if tag in model.broken_tags:
         return False  # the tag exists but is broken: its own error is reported
     if not model.tags:
-        errors.add(entry.file, field_name, f"model {model.name!r} has no tags yet: create the first "
-                   f"with `model-jobs deploy {model.name}`", entry.line("tag"))
+        errors.add(
+            entry.file,
+            field_name,
+            f"model {model.name!r} has no tags yet: create the first with `model-jobs deploy {model.name}`",
+            entry.line("tag"),
+        )
         return False
     if tag == LATEST:
         design = environments.design_environment if environments else None
         if environments is None or design not in environments.environments:
             return True  # which environment may follow 'latest' is unknown until that error is fixed
         if entry.environment != design:
-            errors.add(entry.file, field_name, f"'latest' is only allowed in the design environment "
-                       f"({design}); pin a tag: {', '.join(t.name for t in model.tags)}",
-                       entry.line("tag"))
+            errors.add(
+                entry.file,
+                field_name,
+                f"'latest' is only allowed in the design environment "
+                f"({design}); pin a tag: {', '.join(t.name for t in model.tags)}",
+                entry.line("tag"),
+            )
             return False
         return True
     if model.tag(tag) is None:
-        errors.add(entry.file, field_name, f"model {model.name!r} has no tag {tag!r}; allowed: "
-                   f"{', '.join(t.name for t in model.tags)}"
-                   + (" or 'latest'" if environments and entry.environment == environments.design_environment else ""),
-                   entry.line("tag"))
+        errors.add(
+            entry.file,
+            field_name,
+            f"model {model.name!r} has no tag {tag!r}; allowed: "
+            f"{', '.join(t.name for t in model.tags)}"
+            + (" or 'latest'" if environments and entry.environment == environments.design_environment else ""),
+            entry.line("tag"),
+        )
         return False
     return True
 

@@ -72,9 +72,7 @@ def _any_case(word: str) -> str:
 
 _IDENTIFIER = IDENTIFIER_PATTERN.pattern.removeprefix("^").removesuffix("$")
 # Base type, in any case, optionally followed by a size such as (10,2): what _column_type accepts.
-_COLUMN_TYPE = (
-    r"^\s*(?:" + "|".join(_any_case(t) for t in sorted(TYPE_FAMILIES)) + r")(?:\s*\(.*\))?\s*$"
-)
+_COLUMN_TYPE = r"^\s*(?:" + "|".join(_any_case(t) for t in sorted(TYPE_FAMILIES)) + r")(?:\s*\(.*\))?\s*$"
 
 
 def _column_type(value: str) -> str:
@@ -228,8 +226,7 @@ class IncrementalSpec(Strict):
     )
     lookback: Duration | None = Field(
         default=None,
-        description="How far behind the target's watermark to re-read, for rows that arrive late. "
-        "Default 0s.",
+        description="How far behind the target's watermark to re-read, for rows that arrive late. Default 0s.",
     )
     on_schema_change: Literal["fail", "append_new_columns", "full_refresh"] | None = Field(
         default=None,

@@ -41,9 +41,7 @@ def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     for part in loc:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next(
-                (f for name, f in current.model_fields.items() if part in (name, f.alias)), None
-            )
+            field = next((f for name, f in current.model_fields.items() if part in (name, f.alias)), None)
             if field is None:
                 return None
             current = field.annotation
@@ -76,7 +74,7 @@ def describe(error: dict, root: type[BaseModel]) -> str:
             return "is empty; a value is required"
         if isinstance(value, (bool, int, float)):
             # YAML reads 2026.1 as a number and yes/no as booleans; quoting keeps the text.
-            return f"must be a string, got {type(value).__name__} {value!r} (quote it in YAML, e.g. \"2026.1\")"
+            return f'must be a string, got {type(value).__name__} {value!r} (quote it in YAML, e.g. "2026.1")'
         return f"must be a string, got {type(value).__name__}"
     if kind in ("dict_type", "model_type"):
         return f"must be a mapping, got {type(error.get('input')).__name__}"
@@ -95,8 +93,7 @@ def field_path(loc: tuple) -> str:
 
 def _is_union_member(part) -> bool:
     # pydantic names the member of a union an error came from: a model class or `literal[...]`.
-    return isinstance(part, str) and (part.startswith("literal[") or part[:1].isupper() and part.isidentifier()
-                                      and part in _SPEC_MODEL_NAMES)
+    return isinstance(part, str) and (part.startswith("literal[") or part in _SPEC_MODEL_NAMES)
 
 
 def _without_union_noise(errors: list[dict]) -> list[dict]:
@@ -114,9 +111,7 @@ def _without_union_noise(errors: list[dict]) -> list[dict]:
     return kept
 
 
-def parse_document(
-    doc: YamlDocument, model: type[BaseModel], errors: ErrorCollector
-) -> BaseModel | None:
+def parse_document(doc: YamlDocument, model: type[BaseModel], errors: ErrorCollector) -> BaseModel | None:
     """Validate a whole YAML document against `model`; record every error, return None on any."""
     if not isinstance(doc.data, dict):
         got = "an empty file" if doc.data is None else type(doc.data).__name__

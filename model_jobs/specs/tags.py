@@ -43,18 +43,33 @@ def _read_lock(lock: Path, errors: ErrorCollector) -> list[dict]:
         try:
             entry = json.loads(raw)
         except json.JSONDecodeError as exc:
-            errors.add(lock, "", f"broken line: {exc.msg}; each line must be a JSON object "
-                       f"with {', '.join(LOCK_FIELDS)}", number)
+            errors.add(
+                lock,
+                "",
+                f"broken line: {exc.msg}; each line must be a JSON object with {', '.join(LOCK_FIELDS)}",
+                number,
+            )
             continue
-        if not isinstance(entry, dict) or set(entry) != set(LOCK_FIELDS) or not all(
-            isinstance(entry[k], str) for k in LOCK_FIELDS
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != set(LOCK_FIELDS)
+            or not all(isinstance(entry[k], str) for k in LOCK_FIELDS)
         ):
-            errors.add(lock, "", f"broken line: expected a JSON object with exactly the string "
-                       f"fields {', '.join(LOCK_FIELDS)}", number)
+            errors.add(
+                lock,
+                "",
+                f"broken line: expected a JSON object with exactly the string fields {', '.join(LOCK_FIELDS)}",
+                number,
+            )
             continue
         if not TAG_NAME.match(entry["tag"]) or entry["tag"] == "latest":
-            errors.add(lock, "tag", f"{entry['tag']!r} is not a valid tag name: use letters, "
-                       "digits, '.', '_' and '-' ('latest' is reserved)", number)
+            errors.add(
+                lock,
+                "tag",
+                f"{entry['tag']!r} is not a valid tag name: use letters, "
+                "digits, '.', '_' and '-' ('latest' is reserved)",
+                number,
+            )
             continue
         if entry["tag"] in seen:
             errors.add(lock, "tag", f"tag {entry['tag']!r} is listed twice", number)
@@ -80,22 +95,28 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[s
     for entry in _read_lock(lock, errors):
         path = files.pop(entry["tag"], None)
         if path is None:
-            errors.add(lock, "tag", f"tag {entry['tag']!r} has no file {TAGS_DIR}/{entry['tag']}.sql",
-                       entry["line"])
+            errors.add(lock, "tag", f"tag {entry['tag']!r} has no file {TAGS_DIR}/{entry['tag']}.sql", entry["line"])
             broken.add(entry["tag"])
             continue
         sql = path.read_text(encoding="utf-8")
         digest = sql_sha256(sql)
         if digest != entry["sha256"]:
-            errors.add(path, "", f"tag {entry['tag']!r} was changed after it was created (sha256 "
-                       f"{digest[:12]}… but {LOCK_FILE} says {entry['sha256'][:12]}…); tags are "
-                       "immutable: restore the file and create a new tag instead")
+            errors.add(
+                path,
+                "",
+                f"tag {entry['tag']!r} was changed after it was created (sha256 "
+                f"{digest[:12]}… but {LOCK_FILE} says {entry['sha256'][:12]}…); tags are "
+                "immutable: restore the file and create a new tag instead",
+            )
             broken.add(entry["tag"])
             continue
         tags.append(Tag(entry["tag"], sql, digest, entry["created"], entry["message"], path))
     for name, path in files.items():
-        errors.add(path, "", f"tag file {name!r} is not recorded in {LOCK_FILE}; tags are created "
-                   "by deploying, not by adding files")
+        errors.add(
+            path,
+            "",
+            f"tag file {name!r} is not recorded in {LOCK_FILE}; tags are created by deploying, not by adding files",
+        )
         broken.add(name)
     return tags, broken
 

@@ -64,13 +64,16 @@ def check_tag_name(name: str, existing: list[str], lock: Path) -> None:
     if name == LATEST:
         raise CommandError(f"'{LATEST}' is reserved: jobs use it to follow the newest tag; choose another name")
     if not TAG_NAME.match(name):
-        raise CommandError(f"tag name {name!r} is not allowed: use letters, digits, '.', '_' and '-' (no spaces or slashes)")
+        raise CommandError(
+            f"tag name {name!r} is not allowed: use letters, digits, '.', '_' and '-' (no spaces or slashes)"
+        )
     if name in existing:
         raise CommandError(f"tag {name!r} already exists in {lock}; tags are immutable: choose a new name")
 
 
-def deploy(root: Path, model: str, tag: str | None = None, message: str | None = None,
-           now: datetime | None = None) -> Deployment:
+def deploy(
+    root: Path, model: str, tag: str | None = None, message: str | None = None, now: datetime | None = None
+) -> Deployment:
     """Create the tag; raises CommandError (and changes no file) when it should not be created."""
     specs = load_valid_project(root).specs
     if model not in specs.models:
@@ -120,7 +123,12 @@ def deploy(root: Path, model: str, tag: str | None = None, message: str | None =
         raise
     design_job = after.jobs.get((model, after.specs.design_environment))
     return Deployment(
-        model=model, tag=tag, sha256=digest, created=created, message=message, tag_file=tag_file,
+        model=model,
+        tag=tag,
+        sha256=digest,
+        created=created,
+        message=message,
+        tag_file=tag_file,
         design_environment=after.specs.design_environment,
         follows_latest=design_job is not None and design_job.follows_latest,
     )

@@ -33,15 +33,17 @@ def deployment_specs(project: CompiledProject) -> list[AssetSpec]:
 
 
 def report_deployment(instance: DagsterInstance, deployment: Deployment) -> None:
-    instance.report_runless_asset_event(AssetMaterialization(
-        asset_key=deployment_key(deployment.model),
-        partition=deployment.design_environment,
-        description=deployment.message,
-        metadata={
-            "tag": deployment.tag,
-            "sql_sha256": deployment.sha256,
-            "created": deployment.created,
-            "message": deployment.message,
-            "design_environment_follows": deployment.follows_latest,
-        },
-    ))
+    instance.report_runless_asset_event(
+        AssetMaterialization(
+            asset_key=deployment_key(deployment.model),
+            partition=deployment.design_environment,
+            description=deployment.message,
+            metadata={
+                "tag": deployment.tag,
+                "sql_sha256": deployment.sha256,
+                "created": deployment.created,
+                "message": deployment.message,
+                "design_environment_follows": deployment.follows_latest,
+            },
+        )
+    )

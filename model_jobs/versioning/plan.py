@@ -48,8 +48,15 @@ class JobPlan:
     def changes(self) -> list[str]:
         if self.running is None:
             return ["never run"]
-        found = [name for name, changed in [("sql", self.sql_changes), ("sources", self.sources_change),
-                                            ("target", self.target_changes)] if changed]
+        found = [
+            name
+            for name, changed in [
+                ("sql", self.sql_changes),
+                ("sources", self.sources_change),
+                ("target", self.target_changes),
+            ]
+            if changed
+        ]
         return found or ["none"]
 
 
@@ -71,8 +78,9 @@ def running_state(instance: DagsterInstance, job: ResolvedJob) -> Running | None
     )
 
 
-def plan(project: CompiledProject, instance: DagsterInstance | None, environment: str | None = None,
-         model: str | None = None) -> list[JobPlan]:
+def plan(
+    project: CompiledProject, instance: DagsterInstance | None, environment: str | None = None, model: str | None = None
+) -> list[JobPlan]:
     plans = []
     for name in project.model_order():
         if model is not None and name != model:
@@ -97,16 +105,19 @@ def sql_diff(project: CompiledProject, plan_: JobPlan) -> str:
         return f"(the running tag {running!r} is no longer in tags.lock; nothing to compare)\n"
     if old.sha256 == job.tag.sha256:
         return ""
-    return "".join(difflib.unified_diff(
-        old.sql.splitlines(keepends=True),
-        job.tag.sql.splitlines(keepends=True),
-        fromfile=f"{job.model}/tags/{old.name}.sql (running in {job.environment})",
-        tofile=f"{job.model}/tags/{job.tag.name}.sql (configured)",
-    ))
+    return "".join(
+        difflib.unified_diff(
+            old.sql.splitlines(keepends=True),
+            job.tag.sql.splitlines(keepends=True),
+            fromfile=f"{job.model}/tags/{old.name}.sql (running in {job.environment})",
+            tofile=f"{job.model}/tags/{job.tag.name}.sql (configured)",
+        )
+    )
 
 
-def render(project: CompiledProject, plans: list[JobPlan], with_diff: bool = False,
-           instance_available: bool = True) -> str:
+def render(
+    project: CompiledProject, plans: list[JobPlan], with_diff: bool = False, instance_available: bool = True
+) -> str:
     header = ("model job", "configured", "running", "newest", "changes")
     rows = []
     for p in plans:

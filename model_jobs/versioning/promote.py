@@ -69,8 +69,10 @@ def _job(specs, model: str, environment: str) -> JobEntry:
         raise CommandError(f"unknown environment {environment!r}; known: {', '.join(specs.environments)}")
     job = next((j for j in specs.jobs_of(model) if j.environment == environment), None)
     if job is None:
-        raise CommandError(f"model {model!r} has no job in {environment!r}: add one under "
-                           f"jobs: in {specs.root / 'jobs' / f'{model}.yaml'}")
+        raise CommandError(
+            f"model {model!r} has no job in {environment!r}: add one under "
+            f"jobs: in {specs.root / 'jobs' / f'{model}.yaml'}"
+        )
     return job
 
 
@@ -79,11 +81,15 @@ def promote(root: Path, model: str, environment: str, tag: str) -> Promotion:
     job = _job(specs, model, environment)
     tags = [t.name for t in specs.models[model].tags]
     if tag == LATEST and environment != specs.design_environment:
-        raise CommandError(f"'latest' is only allowed in the design environment ({specs.design_environment}); "
-                           f"choose a tag: {', '.join(tags)}")
+        raise CommandError(
+            f"'latest' is only allowed in the design environment ({specs.design_environment}); "
+            f"choose a tag: {', '.join(tags)}"
+        )
     if tag != LATEST and tag not in tags:
-        raise CommandError(f"model {model!r} has no tag {tag!r} (see {specs.models[model].directory / 'tags.lock'}); "
-                           f"choose one of: {', '.join(tags)}, or deploy a new one with `model-jobs deploy`")
+        raise CommandError(
+            f"model {model!r} has no tag {tag!r} (see {specs.models[model].directory / 'tags.lock'}); "
+            f"choose one of: {', '.join(tags)}, or deploy a new one with `model-jobs deploy`"
+        )
     text = job.file.read_text(encoding="utf-8")
     new_text, line = replace_tag(text, environment, tag)
     promotion = Promotion(model, environment, job.file, job.spec.tag, tag, line)

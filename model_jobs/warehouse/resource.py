@@ -91,15 +91,18 @@ def job_connection(
     of the configured resource, so credentials are handled by dagster-snowflake.
     """
     fields = {
-        name: getattr(resource, name)
-        for name in type(resource).model_fields
-        if getattr(resource, name) is not None
+        name: getattr(resource, name) for name in type(resource).model_fields if getattr(resource, name) is not None
     }
     extra = dict(fields.get("additional_snowflake_connection_args") or {})
     extra["session_parameters"] = {**extra.get("session_parameters", {}), **session_parameters}
-    scoped = SnowflakeResource(**{
-        **fields, "role": role, "warehouse": warehouse, "additional_snowflake_connection_args": extra,
-        **({"database": database, "schema": schema} if database and schema else {}),
-    })
+    scoped = SnowflakeResource(
+        **{
+            **fields,
+            "role": role,
+            "warehouse": warehouse,
+            "additional_snowflake_connection_args": extra,
+            **({"database": database, "schema": schema} if database and schema else {}),
+        }
+    )
     with scoped.get_connection() as connection:
         yield connection

@@ -49,9 +49,7 @@ def test_tables_found_and_ctes_ignored():
 
 
 def test_no_mapping_quotes_the_tables_as_written():
-    assert compile_with(SQL, {}) == expected(
-        '"DATALAKE_DEV"."RAW"."ORDERS"', '"DATALAKE_DEV"."CRM"."CUSTOMERS"'
-    )
+    assert compile_with(SQL, {}) == expected('"DATALAKE_DEV"."RAW"."ORDERS"', '"DATALAKE_DEV"."CRM"."CUSTOMERS"')
 
 
 def test_database_level_mapping():
@@ -68,24 +66,20 @@ def test_schema_level_mapping_touches_only_that_schema():
 
 def test_table_level_mapping_wins_over_database_level():
     mapping = {"DATALAKE_DEV": "DATALAKE_PRD", "DATALAKE_DEV.CRM.CUSTOMERS": "CRM_PRD.EXPORT.CLIENTS"}
-    assert compile_with(SQL, mapping) == expected(
-        '"DATALAKE_PRD"."RAW"."ORDERS"', '"CRM_PRD"."EXPORT"."CLIENTS"'
-    )
+    assert compile_with(SQL, mapping) == expected('"DATALAKE_PRD"."RAW"."ORDERS"', '"CRM_PRD"."EXPORT"."CLIENTS"')
 
 
 def test_lower_case_and_quoted_references_are_recognised():
     sql = 'SELECT * FROM datalake_dev.raw.orders AS o JOIN "DATALAKE_DEV"."RAW"."ORDER_ITEMS" AS i ON TRUE'
     assert compile_with(sql, {"DATALAKE_DEV": "DATALAKE_PRD"}) == (
-        'SELECT\n  *\nFROM "DATALAKE_PRD"."RAW"."ORDERS" AS o\n'
-        'JOIN "DATALAKE_PRD"."RAW"."ORDER_ITEMS" AS i\n  ON TRUE'
+        'SELECT\n  *\nFROM "DATALAKE_PRD"."RAW"."ORDERS" AS o\nJOIN "DATALAKE_PRD"."RAW"."ORDER_ITEMS" AS i\n  ON TRUE'
     )
 
 
 def test_cte_named_like_a_mapped_table_is_left_alone():
     sql = "WITH ORDERS AS (SELECT 1 AS X FROM DATALAKE_DEV.RAW.ORDERS) SELECT X FROM ORDERS"
     assert compile_with(sql, {"DATALAKE_DEV": "DATALAKE_PRD"}) == (
-        'WITH ORDERS AS (\n  SELECT\n    1 AS X\n  FROM "DATALAKE_PRD"."RAW"."ORDERS"\n)\n'
-        "SELECT\n  X\nFROM ORDERS"
+        'WITH ORDERS AS (\n  SELECT\n    1 AS X\n  FROM "DATALAKE_PRD"."RAW"."ORDERS"\n)\nSELECT\n  X\nFROM ORDERS'
     )
 
 
@@ -109,10 +103,16 @@ def test_upstream_model_reference_follows_the_environment():
         'SELECT\n  CUSTOMER_ID\nFROM "ANALYTICS_PRD"."MARTS"."ORDERS_ENRICHED"'
     )
     # An explicit table mapping wins over following the upstream model.
-    assert compile_with(
-        sql, {"ANALYTICS_DEV.MARTS.ORDERS_ENRICHED": "SHARED.MARTS.ORDERS"}, design_targets, env_targets,
-        model="customer_ltv",
-    ) == 'SELECT\n  CUSTOMER_ID\nFROM "SHARED"."MARTS"."ORDERS"'
+    assert (
+        compile_with(
+            sql,
+            {"ANALYTICS_DEV.MARTS.ORDERS_ENRICHED": "SHARED.MARTS.ORDERS"},
+            design_targets,
+            env_targets,
+            model="customer_ltv",
+        )
+        == 'SELECT\n  CUSTOMER_ID\nFROM "SHARED"."MARTS"."ORDERS"'
+    )
     # Without a job of the upstream model in the environment, resolution refuses to guess.
     with pytest.raises(UnresolvedUpstream):
         compile_with(sql, {}, design_targets, {}, model="customer_ltv")

@@ -41,23 +41,47 @@ def test_defaults_merge_field_by_field_and_false_opts_out(specs_copy):
 @pytest.mark.parametrize(
     ("incremental", "field", "message"),
     [
-        ("{watermark: UPDATED_AT}", "jobs.marketing_prd.incremental",
-         "needs a strategy: append, merge, delete_insert (here or in defaults.incremental)"),
+        (
+            "{watermark: UPDATED_AT}",
+            "jobs.marketing_prd.incremental",
+            "needs a strategy: append, merge, delete_insert (here or in defaults.incremental)",
+        ),
         ("{strategy: merge, unique_key: [ORDER_ID]}", "jobs.marketing_prd.incremental", "needs a watermark"),
-        ("{strategy: merge, watermark: UPDATED_AT}", "jobs.marketing_prd.incremental",
-         "strategy merge needs unique_key: the output columns that identify a row"),
-        ("{strategy: upsert, watermark: UPDATED_AT}", "jobs.marketing_prd.incremental.strategy",
-         "Input should be 'append', 'merge' or 'delete_insert'"),
-        ("{strategy: append, watermark: UPDATED_AT, lookback: 2 hours}", "jobs.marketing_prd.incremental.lookback",
-         "'2 hours' is not a duration: use a number and a unit s, m, h or d"),
-        ("{strategy: append, watermark: UPDATED_AT, on_schema_change: ignore}",
-         "jobs.marketing_prd.incremental.on_schema_change", "Input should be 'fail', 'append_new_columns' or 'full_refresh'"),
-        ("{strategy: append, watermark: UPDATED AT}", "jobs.marketing_prd.incremental.watermark",
-         "'UPDATED AT' is not a valid Snowflake identifier"),
-        ("{strategy: merge, unique_key: [], watermark: UPDATED_AT}", "jobs.marketing_prd.incremental.unique_key",
-         "must not be empty"),
-        ("{strategy: append, watermark: UPDATED_AT, cutoff: 1}", "jobs.marketing_prd.incremental",
-         "unknown field 'cutoff'; allowed: strategy, unique_key, watermark, lookback, on_schema_change"),
+        (
+            "{strategy: merge, watermark: UPDATED_AT}",
+            "jobs.marketing_prd.incremental",
+            "strategy merge needs unique_key: the output columns that identify a row",
+        ),
+        (
+            "{strategy: upsert, watermark: UPDATED_AT}",
+            "jobs.marketing_prd.incremental.strategy",
+            "Input should be 'append', 'merge' or 'delete_insert'",
+        ),
+        (
+            "{strategy: append, watermark: UPDATED_AT, lookback: 2 hours}",
+            "jobs.marketing_prd.incremental.lookback",
+            "'2 hours' is not a duration: use a number and a unit s, m, h or d",
+        ),
+        (
+            "{strategy: append, watermark: UPDATED_AT, on_schema_change: ignore}",
+            "jobs.marketing_prd.incremental.on_schema_change",
+            "Input should be 'fail', 'append_new_columns' or 'full_refresh'",
+        ),
+        (
+            "{strategy: append, watermark: UPDATED AT}",
+            "jobs.marketing_prd.incremental.watermark",
+            "'UPDATED AT' is not a valid Snowflake identifier",
+        ),
+        (
+            "{strategy: merge, unique_key: [], watermark: UPDATED_AT}",
+            "jobs.marketing_prd.incremental.unique_key",
+            "must not be empty",
+        ),
+        (
+            "{strategy: append, watermark: UPDATED_AT, cutoff: 1}",
+            "jobs.marketing_prd.incremental",
+            "unknown field 'cutoff'; allowed: strategy, unique_key, watermark, lookback, on_schema_change",
+        ),
     ],
 )
 def test_bad_incremental_settings(specs_copy, incremental, field, message):

@@ -75,7 +75,7 @@ def test_cache_can_be_turned_off(monkeypatch, tmp_path):
 
 def test_parse_errors_are_not_cached(tmp_path):
     cache = ReferenceCache(tmp_path / "refs.json")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="does not parse"):
         cache.parse("SELECT FROM WHERE (", "bad")
     cache.save()
     assert not (tmp_path / "refs.json").exists() or "bad" not in json.loads((tmp_path / "refs.json").read_text())

@@ -25,7 +25,8 @@ def test_one_partitioned_asset_per_model(demo_project):
     ltv = graph.get(AssetKey("customer_ltv"))
     assert ltv.parent_keys == {AssetKey("customers_dim"), AssetKey("orders_enriched")}
     assert graph.get(AssetKey("orders_enriched")).parent_keys == {
-        AssetKey(["datalake_dev", "raw", "orders"]), AssetKey(["datalake_dev", "raw", "order_items"])
+        AssetKey(["datalake_dev", "raw", "orders"]),
+        AssetKey(["datalake_dev", "raw", "order_items"]),
     }
     external = {k for k in graph.get_all_asset_keys() if graph.get(k).is_external}
     sources = {k for k in external if graph.get(k).group_name == "sources"}
@@ -49,7 +50,11 @@ def test_description_lists_each_environments_tag(demo_project):
 def dagster_validate(env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
     )
 
 

@@ -45,18 +45,21 @@ class IncrementalProject:
         sql = sql.format(source=self.source)
         (model_dir / "tags" / f"{tag}.sql").write_text(sql)
         lock = model_dir / "tags.lock"
-        lines = [line for line in (lock.read_text().splitlines() if lock.exists() else [])
-                 if f'"tag": "{tag}"' not in line]
+        lines = [
+            line for line in (lock.read_text().splitlines() if lock.exists() else []) if f'"tag": "{tag}"' not in line
+        ]
         lock.write_text("".join(x + "\n" for x in [*lines, lock_line(tag, sql, "2026-11-01T00:00:00Z", "test")]))
         (model_dir / "model.yaml").write_text("description: Events.\n")
-        (self.root / "environments.yaml").write_text(textwrap.dedent(f"""\
+        (self.root / "environments.yaml").write_text(
+            textwrap.dedent(f"""\
             design_environment: dev
             environments:
               dev:
                 role: R
                 warehouse: W
                 target: {{database: {DATABASE}, schema: {self.schema}}}
-            """))
+            """)
+        )
         (self.root / "jobs").mkdir(exist_ok=True)
         (self.root / "jobs" / "events.yaml").write_text(
             f"model: events\njobs:\n  dev:\n    tag: {tag}\n    incremental: {incremental}\n"
@@ -101,6 +104,7 @@ def new_project(tmp_path: Path, connection) -> Iterator[IncrementalProject]:
     cursor = connection.cursor()
     cursor.execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
     cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.{schema}")
-    with job_connection(snowflake_resource_from_env(), role="R", warehouse="W", session_parameters={},
-                        database=DATABASE, schema=schema) as for_runs:
+    with job_connection(
+        snowflake_resource_from_env(), role="R", warehouse="W", session_parameters={}, database=DATABASE, schema=schema
+    ) as for_runs:
         yield IncrementalProject(tmp_path / "job_specs", schema, connection, for_runs)

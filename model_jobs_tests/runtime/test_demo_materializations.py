@@ -61,7 +61,11 @@ def test_customers_dim_per_environment(runs, query):
 
     # dev follows the newest tag, sprint-42: upper-cased country and e-mail domain.
     assert columns(query, "ANALYTICS_DEV.MARTS.CUSTOMERS_DIM") == [
-        "CUSTOMER_ID", "NAME", "COUNTRY", "EMAIL_DOMAIN", "SIGNUP_MONTH"
+        "CUSTOMER_ID",
+        "NAME",
+        "COUNTRY",
+        "EMAIL_DOMAIN",
+        "SIGNUP_MONTH",
     ]
     dev = set(query("SELECT CUSTOMER_ID, COUNTRY, EMAIL_DOMAIN FROM ANALYTICS_DEV.MARTS.CUSTOMERS_DIM"))
     assert dev == {(c[0], c[3].upper(), c[2].split("@")[1]) for c in DEV["CUSTOMERS"]}
@@ -78,9 +82,10 @@ def test_orders_enriched_per_environment(runs, query):
     assert prd == {order_id: facts[2] for order_id, facts in order_facts(PRD).items()}
 
     # dev: tag 2026.2 drops cancelled orders and adds ITEM_COUNT.
-    dev = {r[0]: (money(r[1]), r[2]) for r in query(
-        "SELECT ORDER_ID, ORDER_TOTAL, ITEM_COUNT FROM ANALYTICS_DEV.MARTS.ORDERS_ENRICHED"
-    )}
+    dev = {
+        r[0]: (money(r[1]), r[2])
+        for r in query("SELECT ORDER_ID, ORDER_TOTAL, ITEM_COUNT FROM ANALYTICS_DEV.MARTS.ORDERS_ENRICHED")
+    }
     expected = {i: (f[2], f[3]) for i, f in order_facts(DEV).items() if f[1] != "CANCELLED"}
     assert dev == expected
     assert len(dev) < len(DEV["ORDERS"])  # some dev orders were cancelled
@@ -97,9 +102,10 @@ def test_customer_ltv_reads_upstream_models_in_its_own_environment(runs, query):
     for customer_id, _status, total, _items in facts.values():
         value[customer_id] += total
         count[customer_id] += 1
-    prd = {r[0]: (r[1], money(r[2])) for r in query(
-        "SELECT CUSTOMER_ID, ORDERS, LIFETIME_VALUE FROM ANALYTICS_PRD.MARTS.CUSTOMER_LTV"
-    )}
+    prd = {
+        r[0]: (r[1], money(r[2]))
+        for r in query("SELECT CUSTOMER_ID, ORDERS, LIFETIME_VALUE FROM ANALYTICS_PRD.MARTS.CUSTOMER_LTV")
+    }
     assert prd == {c[0]: (count[c[0]], value[c[0]]) for c in PRD["CUSTOMERS"]}
 
     # dev 2026.2: only customers with a non-cancelled order, from dev's orders_enriched.
@@ -136,9 +142,14 @@ def test_materialization_metadata_and_table_comment(runs, query, demo_project):
         "SELECT COMMENT FROM ANALYTICS_PRD.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
         ("MARTS", "CUSTOMERS_DIM"),
     )[0][0]
-    assert json.loads(comment) == {"model_jobs": {
-        "model": "customers_dim", "environment": "marketing_prd", "tag": "sprint-41", "sql_sha256": job.tag.sha256,
-    }}
+    assert json.loads(comment) == {
+        "model_jobs": {
+            "model": "customers_dim",
+            "environment": "marketing_prd",
+            "tag": "sprint-41",
+            "sql_sha256": job.tag.sha256,
+        }
+    }
 
 
 def test_rerun_replaces_rather_than_appends(runs, demo_project, query):
@@ -146,7 +157,9 @@ def test_rerun_replaces_rather_than_appends(runs, demo_project, query):
     from model_jobs.defs.build import build_definitions
     from model_jobs.demo.run_all import materialize_job
 
-    outcome = materialize_job(build_definitions(demo_project), demo_project, "orders_enriched", "marketing_prd", instance)
+    outcome = materialize_job(
+        build_definitions(demo_project), demo_project, "orders_enriched", "marketing_prd", instance
+    )
     assert outcome.ok and outcome.rows == 600
     assert query("SELECT COUNT(*) FROM ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")[0][0] == 600
 
@@ -172,8 +185,13 @@ def test_full_refresh_config_rebuilds_an_incremental_job(runs, demo_project):
     asset_def = defs.get_assets_def("order_status")
 
     def run(config: dict):
-        result = materialize([asset_def], partition_key="marketing_dev", resources=defs.resources,
-                             instance=instance, run_config={"ops": {"order_status": {"config": config}}})
+        result = materialize(
+            [asset_def],
+            partition_key="marketing_dev",
+            resources=defs.resources,
+            instance=instance,
+            run_config={"ops": {"order_status": {"config": config}}},
+        )
         return result.asset_materializations_for_node("order_status")[0].metadata
 
     assert run({})["mode"].value == "incremental"  # the target exists: only recent rows

@@ -47,10 +47,7 @@ def test_source_schema_mismatch_fails_clearly_and_writes_nothing(specs_copy, que
 
     assert not second.ok
     assert "nothing was written" in second.error
-    assert (
-        "DATALAKE_PRD.DRIFTED.CUSTOMERS (mapped from DATALAKE_DEV.RAW.CUSTOMERS): "
-        "column NAME is" in second.error
-    )
+    assert "DATALAKE_PRD.DRIFTED.CUSTOMERS (mapped from DATALAKE_DEV.RAW.CUSTOMERS): column NAME is" in second.error
     assert "but sources.yaml declares VARCHAR" in second.error
     assert "column COUNTRY is missing (declared VARCHAR in sources.yaml)" in second.error
     assert snapshot(query, "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM_SCHEMA_TEST") == before
@@ -70,7 +67,11 @@ def test_query_failing_mid_build_leaves_previous_target(specs_copy, query, insta
     with (model_dir / "tags.lock").open("a") as lock:
         lock.write(lock_line("boom", bad_sql, "2026-11-20T00:00:00Z", "casts a name to a number") + "\n")
     jobs = specs_copy / "jobs" / "customers_dim.yaml"
-    rewrite(jobs, "  sandbox:\n    tag: sprint-42\n", "  sandbox:\n    tag: sprint-42\n    target: {table: BUILD_FAIL_TEST}\n")
+    rewrite(
+        jobs,
+        "  sandbox:\n    tag: sprint-42\n",
+        "  sandbox:\n    tag: sprint-42\n    target: {table: BUILD_FAIL_TEST}\n",
+    )
     assert run(specs_copy, "customers_dim", "sandbox", instance).ok
     table = "SANDBOX.MARKETING.BUILD_FAIL_TEST"
     before = snapshot(query, table)
@@ -103,8 +104,13 @@ def test_session_carries_query_tag_role_and_warehouse(demo_project, warehouse, i
     assert kwargs["role"] == "SANDBOX" and kwargs["warehouse"] == "SANDBOX_WH"
     tag = json.loads(kwargs["session_parameters"]["QUERY_TAG"])
     run_id = instance.get_runs(limit=1)[0].run_id
-    assert tag == {"app": "model-jobs", "model": "customers_dim", "environment": "sandbox",
-                   "tag": "sprint-42", "run_id": run_id}
+    assert tag == {
+        "app": "model-jobs",
+        "model": "customers_dim",
+        "environment": "sandbox",
+        "tag": "sprint-42",
+        "run_id": run_id,
+    }
     assert "password" not in kwargs["session_parameters"]
 
 

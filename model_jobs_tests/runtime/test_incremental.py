@@ -98,7 +98,9 @@ def test_duplicate_keys_are_reported_with_values_and_counts(p):
     with pytest.raises(DuplicateKeys) as info:
         p.run(project)
     message = str(info.value)
-    assert message.startswith("2 unique_key value(s) occur more than once in the new rows: ID=7 (3 rows); ID=8 (2 rows).")
+    assert message.startswith(
+        "2 unique_key value(s) occur more than once in the new rows: ID=7 (3 rows); ID=8 (2 rows)."
+    )
     assert "merge needs one row per key (ID)" in message and "nothing was written" in message
     assert p.rows() == before
     assert not [t for t in p.sql(f"SHOW TABLES IN SCHEMA {p.target.rsplit('.', 1)[0]}") if "MJ_STAGE" in t[1]]
@@ -145,15 +147,20 @@ def test_schema_change_append_new_columns(p):
     project = p.write(settings)
     p.create_source([(1, "a", at(0))])
     p.run(project)
-    project = p.write(settings, tag="v2", sql=(
-        "SELECT ID, UPDATED_AT, UPPER(V) AS V_UPPER, CAST(ID / 4 AS NUMBER(12,2)) AS QUARTER FROM {source}\n"))
+    project = p.write(
+        settings,
+        tag="v2",
+        sql=("SELECT ID, UPDATED_AT, UPPER(V) AS V_UPPER, CAST(ID / 4 AS NUMBER(12,2)) AS QUARTER FROM {source}\n"),
+    )
     p.insert([(2, "b", at(5))])
     run = p.run(project)
     assert run.schema_changes == ["added V_UPPER VARCHAR", "added QUARTER NUMBER(12,2)", "removed V"]
     # Row 1 sits at the old watermark, so it is re-read (and gains V_UPPER); V is kept, NULL for new rows.
     # QUARTER is added with the output's precision and scale, so 0.25 stays 0.25.
     assert p.sql(f"SELECT ID, V, V_UPPER, QUARTER FROM {p.target} ORDER BY ID") == [
-        (1, "a", "A", Decimal("0.25")), (2, None, "B", Decimal("0.50"))]
+        (1, "a", "A", Decimal("0.25")),
+        (2, None, "B", Decimal("0.50")),
+    ]
     assert run.target_columns["QUARTER"] == "NUMBER(12,2)"
 
 
@@ -238,10 +245,11 @@ def test_cutoff_reaches_the_source_scan(p):
 
     from model_jobs.compile.incremental_sql import create_stage
 
-    project = p.write(MERGE, sql=(
-        "WITH LATEST AS (SELECT ID, V, UPDATED_AT FROM {source}) SELECT ID, V, UPDATED_AT FROM LATEST\n"))
+    project = p.write(
+        MERGE, sql=("WITH LATEST AS (SELECT ID, V, UPDATED_AT FROM {source}) SELECT ID, V, UPDATED_AT FROM LATEST\n")
+    )
     statement = create_stage(TableName.parse(p.target), p.job(project).query, "UPDATED_AT", at(30))
-    select = statement[statement.index(" AS ") + len(" AS "):]
+    select = statement[statement.index(" AS ") + len(" AS ") :]
     database, schema, _ = TableName.parse(p.source).parts
     with fakesnow.patch(), snowflake.connector.connect(database=database, schema=schema) as connection:
         cursor = connection.cursor()
@@ -258,5 +266,5 @@ def test_cutoff_reaches_the_source_scan(p):
         with_new_rows = plan()
     # All rows older than the cutoff: the table's min/max statistics rule the scan out entirely.
     assert "Empty Result" in only_old_rows and "Scan" not in only_old_rows, only_old_rows
-    scan = with_new_rows[with_new_rows.index("Seq Scan"):].replace(" ", "")
+    scan = with_new_rows[with_new_rows.index("Seq Scan") :].replace(" ", "")
     assert "Filters:" in scan and "UPDATED_AT>='2026-11-0112:30:00'" in scan, with_new_rows

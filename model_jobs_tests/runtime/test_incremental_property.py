@@ -20,9 +20,10 @@ from model_jobs_tests.runtime.incremental_project import new_project
 EXAMPLES = int(os.environ.get("MODEL_JOBS_PROPERTY_EXAMPLES", "200"))
 LOOKBACK_MINUTES = 60
 T0 = datetime(2026, 11, 1, 12, 0, 0)
+_KEYED = f"unique_key: [ID], watermark: UPDATED_AT, lookback: {LOOKBACK_MINUTES}m"
 SETTINGS = {
-    "merge": f"{{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, lookback: {LOOKBACK_MINUTES}m}}",
-    "delete_insert": f"{{strategy: delete_insert, unique_key: [ID], watermark: UPDATED_AT, lookback: {LOOKBACK_MINUTES}m}}",
+    "merge": f"{{strategy: merge, {_KEYED}}}",
+    "delete_insert": f"{{strategy: delete_insert, {_KEYED}}}",
     "append": f"{{strategy: append, watermark: UPDATED_AT, lookback: {LOOKBACK_MINUTES}m}}",
 }
 
@@ -72,8 +73,12 @@ def check(strategy: str, first: list, steps: list, p, project) -> None:
 
 
 def property_test(strategy: str):
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(first=initial, steps=batches)
     # Regression and edge examples, always run: equal watermarks, a late row exactly at the
     # cutoff, empty batches, an update that moves a row's watermark back inside the lookback.

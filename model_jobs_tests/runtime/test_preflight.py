@@ -28,22 +28,26 @@ def p(tmp_path, warehouse):
 
 
 def column(type_: str, precision=None, scale=None, internal_size=None):
-    return SimpleNamespace(type_code=FIELD_NAME_TO_ID[type_], precision=precision, scale=scale,
-                           internal_size=internal_size)
+    return SimpleNamespace(
+        type_code=FIELD_NAME_TO_ID[type_], precision=precision, scale=scale, internal_size=internal_size
+    )
 
 
-@pytest.mark.parametrize(("meta", "expected"), [
-    (column("FIXED", 12, 2), "NUMBER(12,2)"),
-    (column("FIXED", 38, 0), "NUMBER(38,0)"),
-    (column("FIXED"), "NUMBER"),
-    (column("REAL"), "FLOAT"),
-    (column("TEXT", internal_size=16777216), "VARCHAR"),
-    (column("TEXT", internal_size=10), "VARCHAR(10)"),
-    (column("TIMESTAMP_NTZ", 0, 9), "TIMESTAMP_NTZ"),
-    (column("DATE"), "DATE"),
-    (column("BOOLEAN"), "BOOLEAN"),
-    (column("VARIANT"), "VARIANT"),
-])
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        (column("FIXED", 12, 2), "NUMBER(12,2)"),
+        (column("FIXED", 38, 0), "NUMBER(38,0)"),
+        (column("FIXED"), "NUMBER"),
+        (column("REAL"), "FLOAT"),
+        (column("TEXT", internal_size=16777216), "VARCHAR"),
+        (column("TEXT", internal_size=10), "VARCHAR(10)"),
+        (column("TIMESTAMP_NTZ", 0, 9), "TIMESTAMP_NTZ"),
+        (column("DATE"), "DATE"),
+        (column("BOOLEAN"), "BOOLEAN"),
+        (column("VARIANT"), "VARIANT"),
+    ],
+)
 def test_type_names_from_a_result_description(meta, expected):
     assert type_name(meta) == expected
 
@@ -63,15 +67,20 @@ def test_probe_splits_columns_per_relation_and_agrees_with_information_schema(p)
 
     assert len(query_ids) == 1
     assert probed.state == (1, T0)
-    assert [list(c) for c in probed.columns] == [["ID", "V", "UPDATED_AT"], ["MJ_COLUMNS_X", "V"],
-                                                 ["K", "NAME", "FLAG", "D", "F"]]
+    assert [list(c) for c in probed.columns] == [
+        ["ID", "V", "UPDATED_AT"],
+        ["MJ_COLUMNS_X", "V"],
+        ["K", "NAME", "FLAG", "D", "F"],
+    ]
     assert probed.columns[2]["K"] == "NUMBER(12,2)"
-    catalog = read_information_schema(statements, [source, other, TableName(DATABASE, p.schema, "NOPE"),
-                                                   TableName("NO_SUCH_DATABASE", "S", "T")])
+    catalog = read_information_schema(
+        statements, [source, other, TableName(DATABASE, p.schema, "NOPE"), TableName("NO_SUCH_DATABASE", "S", "T")]
+    )
     assert {t.table: {c: type_family(v) for c, v in cols.items()} for t, cols in catalog.items()} == {
         "SRC": {c: type_family(v) for c, v in probed.columns[0].items()},
         "OTHER": {c: type_family(v) for c, v in probed.columns[2].items()},
-        "NOPE": {}, "T": {},
+        "NOPE": {},
+        "T": {},
     }
 
 
@@ -103,7 +112,7 @@ def test_a_broken_model_query_fails_with_the_warehouse_message_and_writes_nothin
     p.run(project)
     before = p.rows()
     project = p.write(MERGE, sql="SELECT ID, NO_SUCH_FUNCTION(V) AS V, UPDATED_AT FROM {source}\n", tag="v2")
-    with pytest.raises(ProgrammingError, match="(?i)no_such_function"):
+    with pytest.raises(ProgrammingError, match=r"(?i)no_such_function"):
         p.run(project)
     assert p.rows() == before
 
@@ -113,16 +122,19 @@ def test_target_without_the_watermark_column(p):
     p.create_source([(1, "a", T0)])
     p.run(project)
     p.sql(f"ALTER TABLE {p.target} DROP COLUMN UPDATED_AT")
-    with pytest.raises(SchemaChanged, match="has no column UPDATED_AT .* run once with full_refresh: true"):
+    with pytest.raises(SchemaChanged, match=r"has no column UPDATED_AT .* run once with full_refresh: true"):
         p.run(project)
     assert p.run(project, full_refresh=True).mode == "full_refresh"
     assert p.rows() == p.expected(project)
 
 
-@pytest.mark.parametrize(("target_rows", "reason"), [
-    ([], "the target has no rows"),
-    ([(1, "a", None)], "no row of the target has a UPDATED_AT value"),
-])
+@pytest.mark.parametrize(
+    ("target_rows", "reason"),
+    [
+        ([], "the target has no rows"),
+        ([(1, "a", None)], "no row of the target has a UPDATED_AT value"),
+    ],
+)
 def test_target_without_watermark_values_is_rebuilt(p, target_rows, reason):
     project = p.write(MERGE)
     p.create_source([(1, "a", T0), (2, "b", T0)])

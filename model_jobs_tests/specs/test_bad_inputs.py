@@ -189,7 +189,10 @@ def test_unknown_environment_in_a_job_file(specs):
     assert error.line == line
     assert error.message == f"unknown environment 'staging'; allowed: {ENVIRONMENTS}"
     # orders_enriched now really has no sandbox job, so customer_ltv cannot follow it there.
-    assert where(specs, errors) == [("jobs/customer_ltv.yaml", "jobs.sandbox.source_mapping"), ("jobs/orders_enriched.yaml", "jobs.staging")]
+    assert where(specs, errors) == [
+        ("jobs/customer_ltv.yaml", "jobs.sandbox.source_mapping"),
+        ("jobs/orders_enriched.yaml", "jobs.staging"),
+    ]
 
 
 def test_design_environment_must_be_an_environment(specs):
@@ -244,7 +247,9 @@ def test_source_mapping_key_the_model_does_not_read(specs):
 
 
 def test_source_mapping_maps_a_database_to_a_table(specs):
-    line = edit(specs, "jobs/orders_enriched.yaml", "DATALAKE_DEV: DATALAKE_PRD ", "DATALAKE_DEV: DATALAKE_PRD.RAW.ORDERS ")
+    line = edit(
+        specs, "jobs/orders_enriched.yaml", "DATALAKE_DEV: DATALAKE_PRD ", "DATALAKE_DEV: DATALAKE_PRD.RAW.ORDERS "
+    )
     error = only_error(specs, "jobs/orders_enriched.yaml", "jobs.marketing_prd.source_mapping.DATALAKE_DEV")
     assert error.line == line
     assert error.message == "maps a database to a table ('DATALAKE_PRD.RAW.ORDERS'); map like to like"
@@ -272,7 +277,9 @@ def test_invalid_identifier_in_a_target_table(specs):
 
 
 def test_invalid_identifier_in_a_source_mapping_value(specs):
-    line = edit(specs, "jobs/customers_dim.yaml", "DATALAKE_PRD.CRM.CUSTOMERS", '"DATALAKE_PRD.CRM.ORDERS; DROP TABLE X"')
+    line = edit(
+        specs, "jobs/customers_dim.yaml", "DATALAKE_PRD.CRM.CUSTOMERS", '"DATALAKE_PRD.CRM.ORDERS; DROP TABLE X"'
+    )
     field = "jobs.marketing_prd.source_mapping.DATALAKE_DEV.RAW.CUSTOMERS"
     error = only_error(specs, "jobs/customers_dim.yaml", field)
     assert error.line == line
@@ -295,7 +302,10 @@ def test_unknown_model_in_a_job_file(specs):
     line = edit(specs, "jobs/orders_enriched.yaml", "model: orders_enriched", "model: order_enriched")
     error = only_error(specs, "jobs/orders_enriched.yaml", "model")
     assert error.line == line == 2
-    assert error.message == "unknown model 'order_enriched'; known: customer_ltv, customers_dim, order_status, orders_enriched"
+    assert (
+        error.message
+        == "unknown model 'order_enriched'; known: customer_ltv, customers_dim, order_status, orders_enriched"
+    )
 
 
 @pytest.mark.parametrize(
@@ -322,7 +332,12 @@ def test_owner_neither_email_nor_team(specs):
 
 
 def test_model_yaml_missing_description(specs):
-    edit(specs, "models/customer_ltv/model.yaml", "description: Lifetime value per customer, built on the customer and order marts.\n", "")
+    edit(
+        specs,
+        "models/customer_ltv/model.yaml",
+        "description: Lifetime value per customer, built on the customer and order marts.\n",
+        "",
+    )
     errors = spec_errors(specs)
     error = the_error(specs, errors, "models/customer_ltv/model.yaml", "description")
     assert error.message == "required field is missing"
@@ -351,7 +366,12 @@ def test_source_name_must_be_fully_qualified(specs):
 
 
 def test_tag_sql_that_does_not_parse(specs):
-    add_tag(specs, "customers_dim", "sprint-43", "SELECT CUSTOMER_ID\nFROM DATALAKE_DEV.RAW.CUSTOMERS\nWHERE (CUSTOMER_ID = 1\n")
+    add_tag(
+        specs,
+        "customers_dim",
+        "sprint-43",
+        "SELECT CUSTOMER_ID\nFROM DATALAKE_DEV.RAW.CUSTOMERS\nWHERE (CUSTOMER_ID = 1\n",
+    )
     error = only_error(specs, "models/customers_dim/tags/sprint-43.sql", "")
     assert error.line == 3
     assert error.message.startswith("SQL does not parse: ")
@@ -429,7 +449,10 @@ def test_lock_line_with_missing_fields(specs):
     errors = spec_errors(specs)
     error = the_error(specs, errors, lock, "")
     assert error.line == 1
-    assert error.message == "broken line: expected a JSON object with exactly the string fields tag, sha256, created, message"
+    assert (
+        error.message
+        == "broken line: expected a JSON object with exactly the string fields tag, sha256, created, message"
+    )
 
 
 def test_tag_listed_twice_in_tags_lock(specs):
@@ -504,7 +527,9 @@ def test_two_jobs_in_one_environment_write_the_same_table(specs):
     ltv, dim = errors
     # Each side names the other job, with the line to look at.
     assert ltv.line == line == 12
-    assert ltv.message.startswith("SANDBOX.MARKETING.CUSTOMERS_DIM is also the target of model 'customers_dim' in 'sandbox' (")
+    assert ltv.message.startswith(
+        "SANDBOX.MARKETING.CUSTOMERS_DIM is also the target of model 'customers_dim' in 'sandbox' ("
+    )
     assert f"customers_dim.yaml:{dim.line}); each job needs its own table" in ltv.message
     assert dim.line == line_of(specs, "jobs/customers_dim.yaml", "  sandbox:")
     assert f"customer_ltv.yaml:{line}); each job needs its own table" in dim.message
@@ -512,9 +537,16 @@ def test_two_jobs_in_one_environment_write_the_same_table(specs):
 
 def test_same_table_in_different_environments_is_fine(specs):
     """Control: the target check is per environment."""
-    edit(specs, "jobs/customer_ltv.yaml", "target: {table: CUSTOMER_LTV_TRIAL}", "target: {database: ANALYTICS_PRD, schema: MARTS}")
+    edit(
+        specs,
+        "jobs/customer_ltv.yaml",
+        "target: {table: CUSTOMER_LTV_TRIAL}",
+        "target: {database: ANALYTICS_PRD, schema: MARTS}",
+    )
     project = load_project(specs)
-    assert str(project.job("customer_ltv", "sandbox").target) == str(project.job("customer_ltv", "marketing_prd").target)
+    assert str(project.job("customer_ltv", "sandbox").target) == str(
+        project.job("customer_ltv", "marketing_prd").target
+    )
 
 
 # --- all errors at once --------------------------------------------------------------------------

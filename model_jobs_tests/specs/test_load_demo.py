@@ -104,8 +104,20 @@ def test_targets_default_from_environment_and_model_name(project, model, environ
         ("customers_dim", "marketing_prd", "DATALAKE_DEV.RAW.CUSTOMERS", "DATALAKE_PRD.CRM.CUSTOMERS", "table mapping"),
         ("customers_dim", "sandbox", "DATALAKE_DEV.RAW.CUSTOMERS", "DATALAKE_DEV.SAMPLE.CUSTOMERS", "schema mapping"),
         ("orders_enriched", "marketing_prd", "DATALAKE_DEV.RAW.ORDERS", "DATALAKE_PRD.RAW.ORDERS", "database mapping"),
-        ("customer_ltv", "marketing_prd", "ANALYTICS_DEV.MARTS.CUSTOMERS_DIM", "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM", "model"),
-        ("customer_ltv", "sandbox", "ANALYTICS_DEV.MARTS.ORDERS_ENRICHED", "SANDBOX.MARKETING.ORDERS_ENRICHED", "model"),
+        (
+            "customer_ltv",
+            "marketing_prd",
+            "ANALYTICS_DEV.MARTS.CUSTOMERS_DIM",
+            "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM",
+            "model",
+        ),
+        (
+            "customer_ltv",
+            "sandbox",
+            "ANALYTICS_DEV.MARTS.ORDERS_ENRICHED",
+            "SANDBOX.MARKETING.ORDERS_ENRICHED",
+            "model",
+        ),
     ],
 )
 def test_sources_resolve_per_environment(project, model, environment, design, read, via):
@@ -126,4 +138,8 @@ def test_order_status_is_incremental_with_one_strategy_per_environment(project):
     assert strategies == {"marketing_dev": "merge", "marketing_prd": "delete_insert", "sandbox": "append"}
     for env in ENVIRONMENTS:
         settings = project.job("order_status", env).incremental
-        assert (settings.watermark, settings.unique_key, settings.lookback_seconds) == ("UPDATED_AT", ("ORDER_ID",), 7200)
+        assert (settings.watermark, settings.unique_key, settings.lookback_seconds) == (
+            "UPDATED_AT",
+            ("ORDER_ID",),
+            7200,
+        )

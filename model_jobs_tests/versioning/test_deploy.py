@@ -20,8 +20,11 @@ NEW_SQL = "SELECT ORDER_ID, CUSTOMER_ID FROM DATALAKE_DEV.RAW.ORDERS WHERE STATU
 
 def tree(root: Path) -> dict[str, str]:
     """Every file under root with a hash of its content: to prove a command changed nothing."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -49,8 +52,10 @@ def test_deploy_creates_one_tag_one_lock_line_one_event(specs_copy, home, capsys
     before = tree(specs_copy)
     lock_before = (model_dir / "tags.lock").read_text()
 
-    assert run("deploy", "orders_enriched", "--tag", "2026.3", "--message", "Delivered only",
-               "--specs", str(specs_copy)) == 0
+    assert (
+        run("deploy", "orders_enriched", "--tag", "2026.3", "--message", "Delivered only", "--specs", str(specs_copy))
+        == 0
+    )
 
     after = tree(specs_copy)
     added = set(after) - set(before)
@@ -60,7 +65,7 @@ def test_deploy_creates_one_tag_one_lock_line_one_event(specs_copy, home, capsys
     assert (model_dir / "tags" / "2026.3.sql").read_text() == NEW_SQL
     lock_after = (model_dir / "tags.lock").read_text()
     assert lock_after.startswith(lock_before)
-    (new_line,) = lock_after[len(lock_before):].splitlines()
+    (new_line,) = lock_after[len(lock_before) :].splitlines()
     entry = json.loads(new_line)
     assert entry["tag"] == "2026.3" and entry["message"] == "Delivered only"
     assert entry["sha256"] == sql_sha256(NEW_SQL)
@@ -122,7 +127,10 @@ def test_identical_deploy_is_refused(specs_copy, home, capsys):
 @pytest.mark.parametrize(
     ("tag", "message"),
     [
-        ("two words", "tag name 'two words' is not allowed: use letters, digits, '.', '_' and '-' (no spaces or slashes)"),
+        (
+            "two words",
+            "tag name 'two words' is not allowed: use letters, digits, '.', '_' and '-' (no spaces or slashes)",
+        ),
         ("feature/x", "tag name 'feature/x' is not allowed"),
         ("latest", "'latest' is reserved"),
         ("2026.1", "tag '2026.1' already exists in"),
@@ -188,13 +196,18 @@ def test_deploy_time_is_recorded_in_utc(specs_copy):
 def test_deploy_that_would_invalidate_a_job_is_undone(specs_copy, home, capsys):
     # The design job maps ORDER_ITEMS; the new SQL no longer reads it, so the mapping would dangle.
     jobs = specs_copy / "jobs" / "orders_enriched.yaml"
-    jobs.write_text(jobs.read_text().replace(
-        "    tag: latest\n",
-        "    tag: latest\n    source_mapping: {DATALAKE_DEV.RAW.ORDER_ITEMS: DATALAKE_DEV.SAMPLE.ORDER_ITEMS}\n",
-    ))
+    jobs.write_text(
+        jobs.read_text().replace(
+            "    tag: latest\n",
+            "    tag: latest\n    source_mapping: {DATALAKE_DEV.RAW.ORDER_ITEMS: DATALAKE_DEV.SAMPLE.ORDER_ITEMS}\n",
+        )
+    )
     load_project(specs_copy)
     (specs_copy / MODEL_DIR / "model.sql").write_text(NEW_SQL)
     err = refused(specs_copy, capsys, "deploy", "orders_enriched", "--tag", "2026.3")
     assert "deploying tag '2026.3' would make job_specs invalid, so nothing was changed:" in err
-    assert "jobs.marketing_dev.source_mapping.DATALAKE_DEV.RAW.ORDER_ITEMS: 'DATALAKE_DEV.RAW.ORDER_ITEMS' is not read" in err
+    assert (
+        "jobs.marketing_dev.source_mapping.DATALAKE_DEV.RAW.ORDER_ITEMS: 'DATALAKE_DEV.RAW.ORDER_ITEMS' is not read"
+        in err
+    )
     assert deployment_events("orders_enriched") == []

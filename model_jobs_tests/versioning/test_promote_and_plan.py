@@ -33,8 +33,10 @@ def home(tmp_path, monkeypatch):
 def test_promote_changes_only_the_tag_value(specs_copy, home, capsys):
     jobs = specs_copy / "jobs" / "orders_enriched.yaml"
     before = jobs.read_text()
-    assert main(["promote", "orders_enriched", "--env", "marketing_prd", "--tag", "2026.2",
-                 "--specs", str(specs_copy)]) == 0
+    assert (
+        main(["promote", "orders_enriched", "--env", "marketing_prd", "--tag", "2026.2", "--specs", str(specs_copy)])
+        == 0
+    )
     after = jobs.read_text()
     old_line = '    tag: "2026.1"                     # quoted: a bare 2026.1 would be a number'
     assert old_line in before.splitlines()
@@ -63,12 +65,18 @@ def test_promote_keeps_non_ascii_comments_intact():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["orders_enriched", "--env", "marketing_prd", "--tag", "2030.1"],
-         "model 'orders_enriched' has no tag '2030.1'"),
-        (["orders_enriched", "--env", "marketing_prd", "--tag", "latest"],
-         "'latest' is only allowed in the design environment (marketing_dev)"),
-        (["orders_enriched", "--env", "marketing_qa", "--tag", "2026.2"],
-         "unknown environment 'marketing_qa'; known: marketing_dev, marketing_prd, sandbox"),
+        (
+            ["orders_enriched", "--env", "marketing_prd", "--tag", "2030.1"],
+            "model 'orders_enriched' has no tag '2030.1'",
+        ),
+        (
+            ["orders_enriched", "--env", "marketing_prd", "--tag", "latest"],
+            "'latest' is only allowed in the design environment (marketing_dev)",
+        ),
+        (
+            ["orders_enriched", "--env", "marketing_qa", "--tag", "2026.2"],
+            "unknown environment 'marketing_qa'; known: marketing_dev, marketing_prd, sandbox",
+        ),
         (["order_enriched", "--env", "marketing_prd", "--tag", "2026.2"], "unknown model 'order_enriched'"),
     ],
 )
@@ -95,8 +103,10 @@ def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(spec
     assert row(out, "orders_enriched@marketing_prd") == ["2026.1", "2026.1", "2026.2", "none"]
     assert row(out, "customer_ltv@marketing_prd") == ["2026.1", "-", "2026.2", "never", "run"]
 
-    assert main(["promote", "orders_enriched", "--env", "marketing_prd", "--tag", "2026.2",
-                 "--specs", str(specs_copy)]) == 0
+    assert (
+        main(["promote", "orders_enriched", "--env", "marketing_prd", "--tag", "2026.2", "--specs", str(specs_copy)])
+        == 0
+    )
     out = capsys.readouterr().out
     # The plan printed after promoting: running 2026.1, configured 2026.2, the SQL changes, the diff.
     assert row(out, "orders_enriched@marketing_prd") == ["2026.2", "2026.1", "2026.2", "sql"]
@@ -118,7 +128,9 @@ def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(spec
         assert "WHERE\n  o.STATUS <> 'CANCELLED'" in metadata["compiled_sql"].value
         run = instance.get_run_by_id(record.run_id)
         assert {k: run.tags[k] for k in ("model", "environment", "model_tag")} == {
-            "model": "orders_enriched", "environment": "marketing_prd", "model_tag": "2026.2"
+            "model": "orders_enriched",
+            "environment": "marketing_prd",
+            "model_tag": "2026.2",
         }
 
     assert main(["plan", "--env", "marketing_prd", "--diff", "--specs", str(specs_copy)]) == 0
@@ -142,7 +154,9 @@ def test_specs_commit(tmp_path):
     (tmp_path / "environments.yaml").write_text("x: 1\n")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "specs")
-    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     assert specs_commit(tmp_path) == head
     (tmp_path / "environments.yaml").write_text("x: 2\n")
     assert specs_commit(tmp_path) == f"{head}-dirty"
@@ -167,9 +181,11 @@ def test_promotion_that_would_invalidate_the_job_is_undone(specs_copy, home, cap
 
     add_tag(specs_copy, "orders_enriched", "orders-only", "SELECT ORDER_ID FROM DATALAKE_DEV.RAW.ORDERS\n")
     jobs = specs_copy / "jobs" / "orders_enriched.yaml"
-    jobs.write_text(jobs.read_text().replace(
-        "      DATALAKE_DEV: DATALAKE_PRD ", "      DATALAKE_DEV.RAW.ORDER_ITEMS: DATALAKE_PRD.RAW.ORDER_ITEMS "
-    ))
+    jobs.write_text(
+        jobs.read_text().replace(
+            "      DATALAKE_DEV: DATALAKE_PRD ", "      DATALAKE_DEV.RAW.ORDER_ITEMS: DATALAKE_PRD.RAW.ORDER_ITEMS "
+        )
+    )
     load_project(specs_copy)
     err = refused(specs_copy, capsys, "promote", "orders_enriched", "--env", "marketing_prd", "--tag", "orders-only")
     assert "promoting orders_enriched@marketing_prd to 'orders-only' would make job_specs invalid" in err
