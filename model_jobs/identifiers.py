@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+DIALECT = "snowflake"  # every statement is parsed and written in Snowflake's dialect
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 IDENTIFIER_RULE = "letters, digits, '_' and '$', starting with a letter or '_' (at most 255)"
 
@@ -27,8 +28,9 @@ def normalize_identifier(value: str) -> str:
     return value.upper()
 
 
-def quote_identifier(value: str) -> str:
-    return exp.to_identifier(normalize_identifier(value), quoted=True).sql(dialect="snowflake")
+def ident(name: str) -> exp.Identifier:
+    """A name as a quoted identifier: emitted exactly as validated, never interpreted."""
+    return exp.to_identifier(name, quoted=True)
 
 
 @dataclass(frozen=True, order=True)
@@ -55,9 +57,9 @@ class TableName:
 
     def to_sqlglot(self, alias: str | None = None) -> exp.Table:
         table = exp.Table(
-            this=exp.to_identifier(self.table, quoted=True),
-            db=exp.to_identifier(self.schema, quoted=True),
-            catalog=exp.to_identifier(self.database, quoted=True),
+            this=ident(self.table),
+            db=ident(self.schema),
+            catalog=ident(self.database),
         )
         if alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
@@ -65,7 +67,7 @@ class TableName:
 
     def sql(self) -> str:
         """The quoted, fully qualified name, ready to stand in a statement."""
-        return self.to_sqlglot().sql(dialect="snowflake")
+        return self.to_sqlglot().sql(dialect=DIALECT)
 
 
 def parse_location(text: str) -> tuple[str, ...]:

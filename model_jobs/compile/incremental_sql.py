@@ -12,19 +12,14 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from model_jobs.compile.references import DIALECT
-from model_jobs.compile.sql import ident
-from model_jobs.identifiers import TableName
+from model_jobs.compile.sql import render
+from model_jobs.identifiers import DIALECT, TableName, ident
 
 OUTPUT = "MODEL_OUTPUT"  # alias of the model query inside the staging statement
 
 
 def column(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
-
-
-def render(expression: exp.Expr) -> str:
-    return expression.sql(dialect=DIALECT)
 
 
 def literal(value) -> exp.Expr:

@@ -10,9 +10,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from model_jobs.identifiers import TableName
-
-DIALECT = "snowflake"
+from model_jobs.identifiers import DIALECT, TableName
 
 
 class ModelSqlError(ValueError):

@@ -10,13 +10,8 @@ import json
 
 from sqlglot import exp
 
-from model_jobs.compile.references import DIALECT, ParsedSql, table_name_of, table_nodes
-from model_jobs.identifiers import TableName
-
-
-def ident(name: str) -> exp.Identifier:
-    """A name as a quoted identifier: emitted exactly as validated, never interpreted."""
-    return exp.to_identifier(name, quoted=True)
+from model_jobs.compile.references import ParsedSql, table_name_of, table_nodes
+from model_jobs.identifiers import DIALECT, TableName, ident
 
 
 def remap_tables(parsed: ParsedSql, reads: dict[TableName, TableName]) -> exp.Expr:
@@ -27,9 +22,9 @@ def remap_tables(parsed: ParsedSql, reads: dict[TableName, TableName]) -> exp.Ex
         actual = reads[name] if name is not None else None
         if actual is None:
             continue
-        node.set("catalog", exp.to_identifier(actual.database, quoted=True))
-        node.set("db", exp.to_identifier(actual.schema, quoted=True))
-        node.set("this", exp.to_identifier(actual.table, quoted=True))
+        node.set("catalog", ident(actual.database))
+        node.set("db", ident(actual.schema))
+        node.set("this", ident(actual.table))
     return expression
 
 
@@ -58,11 +53,11 @@ def create_or_replace_table_as(target: TableName, query: exp.Expr, comment: str)
 
 
 def create_database_if_not_exists(database: str) -> str:
-    return exp.Create(this=exp.to_identifier(database, quoted=True), kind="DATABASE", exists=True).sql(dialect=DIALECT)
+    return exp.Create(this=ident(database), kind="DATABASE", exists=True).sql(dialect=DIALECT)
 
 
 def create_schema_if_not_exists(database: str, schema: str) -> str:
-    name = exp.Table(this=exp.to_identifier(schema, quoted=True), db=exp.to_identifier(database, quoted=True))
+    name = exp.Table(this=ident(schema), db=ident(database))
     return exp.Create(this=name, kind="SCHEMA", exists=True).sql(dialect=DIALECT)
 
 

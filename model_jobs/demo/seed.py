@@ -13,13 +13,12 @@ from __future__ import annotations
 from sqlglot import exp
 
 from model_jobs.compile.plan import CompiledProject
-from model_jobs.compile.references import DIALECT
 from model_jobs.compile.sql import (
     create_database_if_not_exists,
     create_schema_if_not_exists,
 )
 from model_jobs.demo.data import generate
-from model_jobs.identifiers import TableName
+from model_jobs.identifiers import DIALECT, TableName, ident
 
 COLUMNS = {
     "CUSTOMERS": [
@@ -72,7 +71,7 @@ def _create_table(table: TableName) -> str:
     schema = exp.Schema(
         this=table.to_sqlglot(),
         expressions=[
-            exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect=DIALECT))
+            exp.ColumnDef(this=ident(name), kind=exp.DataType.build(kind, dialect=DIALECT))
             for name, kind in COLUMNS[table.table]
         ],
     )

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from model_jobs.compile import incremental_sql as sql
 from model_jobs.compile.plan import ResolvedJob
-from model_jobs.compile.sql import create_schema_if_not_exists
+from model_jobs.compile.sql import create_schema_if_not_exists, render
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.catalog import Statements, run_probe
 from model_jobs.runtime.preflight import Preflight
@@ -74,7 +74,7 @@ class IncrementalRun:
         self._check_columns(output)
         self.execute(self.job.create_sql)
         watermark, with_watermark, record.rows_written = self.execute(
-            sql.render(sql.target_state(target, self.settings.watermark))
+            render(sql.target_state(target, self.settings.watermark))
         ).fetchone()
         record.watermark_after = watermark if with_watermark else None
         record.rows_inserted = record.rows_written

@@ -3,6 +3,7 @@ that a failed run leaves the target as it was."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -249,7 +250,7 @@ def test_cutoff_reaches_the_source_scan(p):
         MERGE, sql=("WITH LATEST AS (SELECT ID, V, UPDATED_AT FROM {source}) SELECT ID, V, UPDATED_AT FROM LATEST\n")
     )
     statement = create_stage(TableName.parse(p.target), p.job(project).query, "UPDATED_AT", at(30))
-    select = statement[statement.index(" AS ") + len(" AS ") :]
+    select = re.split(r"\sAS\s", statement, maxsplit=1)[1]
     database, schema, _ = TableName.parse(p.source).parts
     with fakesnow.patch(), snowflake.connector.connect(database=database, schema=schema) as connection:
         cursor = connection.cursor()
