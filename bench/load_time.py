@@ -66,7 +66,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_snowflake import SnowflakeResource
 
-from model_jobs.compile.plan import compile_project
+from model_jobs.compile.compiled_project import compile_project
 from model_jobs.compile.reference_cache import CACHE_DIR_ENV, ReferenceCache, default_cache_file
 from model_jobs.defs.build import build_definitions
 from model_jobs.project import _gc_paused, load_project

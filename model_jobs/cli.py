@@ -1,35 +1,29 @@
-"""model-jobs: command line for validating specs, running the local Snowflake, the demo and dev."""
+"""model-jobs: command line for validating specs, running the local Snowflake, the demo and dev.
+
+Commands that need Dagster import it when they run (model_jobs.defs), so `validate`, `deploy`'s
+checks and `schema` start without loading it."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from model_jobs.instance import dagster_home, open_instance
-from model_jobs.project import SPECS_DIR_ENV, default_specs_dir, load_project
-from model_jobs.specs.errors import SpecErrors
-from model_jobs.versioning.errors import CommandError
+from model_jobs.compile.compiled_project import CompiledProject
+from model_jobs.errors import CommandError, ModelJobsError, SpecErrors
+from model_jobs.project import SPECS_DIR_ENV, load_project, specs_dir
 from model_jobs.warehouse import local_snowflake
-from model_jobs.warehouse.resource import (
-    snowflake_resource_from_env,
-    uses_local_snowflake,
-)
+from model_jobs.warehouse.settings import uses_local_snowflake
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    path = Path(args.path) if args.path else default_specs_dir()
-    try:
-        project = load_project(path)
-    except SpecErrors as exc:
-        print(exc.render(), file=sys.stderr)
-        return 1
-    except CommandError as exc:
-        print(f"model-jobs {args.command}: {exc}", file=sys.stderr)
-        return 1
+    path = specs_dir(args.path)
+    project = load_project(path)
     print(f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s), all valid")
     return 0
 
@@ -40,7 +34,7 @@ def cmd_local_snowflake(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _local_snowflake_for_command():
+def _local_snowflake_for_command() -> Iterator[None]:
     """Reuse a running local Snowflake (e.g. from `make dev`), else serve one from this process."""
     if not uses_local_snowflake():
         yield
@@ -53,7 +47,8 @@ def _local_snowflake_for_command():
         yield
 
 
-def _seed(project) -> None:
+def _seed(project: CompiledProject) -> None:
+    from model_jobs.defs.resources import snowflake_resource_from_env
     from model_jobs.demo.seed import seed
 
     with snowflake_resource_from_env().get_connection() as connection:
@@ -69,25 +64,27 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dagster import DagsterInstance
-
-    from model_jobs.demo.run_all import materialize_all, render_table
+    from model_jobs.defs.instance import open_instance
+    from model_jobs.demo.run_all import materialize_all, summary
 
     project = load_project(args.specs)
     with _local_snowflake_for_command():
         if uses_local_snowflake():
             _seed(project)
-        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-        with instance:
-            outcomes = materialize_all(project, instance)
-    print(render_table(outcomes))
-    failed = [o for o in outcomes if not o.ok]
-    print(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} Model Jobs materialized")
+        # The instance `make dev` uses: the demo's runs show in the UI afterwards.
+        with open_instance() as instance:
+            assert instance is not None  # open_instance() creates one when there is none
+            runs = materialize_all(project, instance)
+    print(summary(project, runs))
+    failed = [r for r in runs if not r.ok]
+    print(f"\n{len(runs) - len(failed)} of {len(runs)} Model Jobs materialized")
     return 1 if failed else 0
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """Start the local Snowflake (unless a real account is configured), seed it, run dagster dev."""
+    from model_jobs.defs.instance import dagster_home
+
     project = load_project(args.specs)
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
     server = None
@@ -109,15 +106,12 @@ def cmd_dev(args: argparse.Namespace) -> int:
             server.wait(timeout=10)
 
 
-def _specs_root(args: argparse.Namespace) -> Path:
-    return Path(args.specs) if args.specs else default_specs_dir()
-
-
 def cmd_deploy(args: argparse.Namespace) -> int:
+    from model_jobs.defs.deployments import report_deployment
+    from model_jobs.defs.instance import open_instance
     from model_jobs.versioning.deploy import deploy
-    from model_jobs.versioning.events import report_deployment
 
-    root = _specs_root(args)
+    root = specs_dir(args.specs)
     deployment = deploy(root, args.model, tag=args.tag, message=args.message)
     print(
         f"deployed {deployment.model} as tag {deployment.tag!r} (sha256 {deployment.sha256[:12]}) "
@@ -130,6 +124,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print(f"  {job.key}: runs {job.tag.name} ({how})")
     try:
         with open_instance() as instance:
+            assert instance is not None  # open_instance() creates one when there is none
             report_deployment(instance, deployment)
         print(
             f"reported to Dagster as a materialization of deployments/{deployment.model} "
@@ -141,24 +136,29 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from model_jobs.versioning.plan import plan, render
-
-    project = load_project(_specs_root(args))
+    project = load_project(args.specs)
     if args.env and args.env not in project.specs.environments:
         raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
     if args.model and args.model not in project.specs.models:
         raise CommandError(f"unknown model {args.model!r}; known: {', '.join(project.specs.models)}")
-    with open_instance(create=False) as instance:
-        plans = plan(project, instance, environment=args.env, model=args.model)
-        print(render(project, plans, with_diff=args.diff, instance_available=instance is not None))
+    print(_plan(project, environment=args.env, model=args.model, with_diff=args.diff))
     return 0
 
 
-def cmd_promote(args: argparse.Namespace) -> int:
+def _plan(project: CompiledProject, environment: str | None, model: str | None, with_diff: bool) -> str:
+    from model_jobs.defs.instance import open_instance, running_state
     from model_jobs.versioning.plan import plan, render
+
+    with open_instance(create=False) as instance:
+        lookup = functools.partial(running_state, instance) if instance is not None else None
+        plans = plan(project, lookup, environment=environment, model=model)
+        return render(project, plans, with_diff=with_diff, instance_available=instance is not None)
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
     from model_jobs.versioning.promote import promote
 
-    root = _specs_root(args)
+    root = specs_dir(args.specs)
     promotion = promote(root, args.model, args.env, args.tag)
     if promotion.changed:
         print(
@@ -167,10 +167,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{promotion.model}@{promotion.environment} already runs tag {promotion.new_tag}; nothing changed")
-    project = load_project(root)
-    with open_instance(create=False) as instance:
-        plans = plan(project, instance, environment=args.env, model=args.model)
-        print(render(project, plans, with_diff=True, instance_available=instance is not None))
+    print(_plan(load_project(root), environment=args.env, model=args.model, with_diff=True))
     return 0
 
 
@@ -182,6 +179,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="model-jobs", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error, not only its message")
     commands = parser.add_subparsers(dest="command", required=True)
     specs_help = f"job_specs folder (default: ${SPECS_DIR_ENV} or ./job_specs)"
 
@@ -237,12 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except SpecErrors as exc:
-        print(exc.render(), file=sys.stderr)
-        return 1
-    except CommandError as exc:
-        print(f"model-jobs {args.command}: {exc}", file=sys.stderr)
+        return int(args.func(args))
+    except ModelJobsError as exc:
+        if args.debug:
+            raise
+        # Spec errors name their files themselves; other messages say which command refused.
+        print(str(exc) if isinstance(exc, SpecErrors) else f"model-jobs {args.command}: {exc}", file=sys.stderr)
         return 1
 
 

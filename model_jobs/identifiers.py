@@ -12,13 +12,11 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from model_jobs.errors import InvalidIdentifier
+
 DIALECT = "snowflake"  # every statement is parsed and written in Snowflake's dialect
 IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 IDENTIFIER_RULE = "letters, digits, '_' and '$', starting with a letter or '_' (at most 255)"
-
-
-class InvalidIdentifier(ValueError):
-    pass
 
 
 def normalize_identifier(value: str) -> str:

@@ -7,15 +7,16 @@ import gc
 import os
 from pathlib import Path
 
-from model_jobs.compile.plan import CompiledProject, compile_project
+from model_jobs.compile.compiled_project import CompiledProject, compile_project
 from model_jobs.compile.reference_cache import ReferenceCache, default_cache_file
 from model_jobs.specs.loader import load_specs
 
 SPECS_DIR_ENV = "MODEL_JOBS_SPECS_DIR"
 
 
-def default_specs_dir() -> Path:
-    return Path(os.environ.get(SPECS_DIR_ENV) or "job_specs")
+def specs_dir(path: str | Path | None = None) -> Path:
+    """The specs folder: `path` when given, else $MODEL_JOBS_SPECS_DIR, else ./job_specs."""
+    return Path(path or os.environ.get(SPECS_DIR_ENV) or "job_specs")
 
 
 @contextlib.contextmanager
@@ -32,10 +33,11 @@ def _gc_paused():
             gc.enable()
 
 
-def load_project(root: Path | None = None) -> CompiledProject:
-    """Raises SpecErrors listing every problem; never drops a job silently."""
+def load_project(root: str | Path | None = None) -> CompiledProject:
+    """The specs under `root` (see `specs_dir`), compiled. Raises SpecErrors listing every
+    problem; never drops a job silently."""
     with _gc_paused():
-        specs, errors = load_specs(Path(root) if root is not None else default_specs_dir())
+        specs, errors = load_specs(specs_dir(root))
         if specs is None:
             errors.raise_if_any()
         project = compile_project(specs, errors, ReferenceCache(default_cache_file()))

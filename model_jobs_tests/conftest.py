@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
+from model_jobs.defs.resources import snowflake_resource_from_env
 from model_jobs.demo.seed import seed
 from model_jobs.project import load_project
 from model_jobs.warehouse import local_snowflake
-from model_jobs.warehouse.resource import ACCOUNT_ENV, snowflake_resource_from_env
+from model_jobs.warehouse.settings import ACCOUNT_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SPECS = REPO / "job_specs"
@@ -69,6 +70,20 @@ def query(warehouse):
 def instance():
     with DagsterInstance.ephemeral() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory):
+    """Commands that open the shared instance (demo, deploy, plan) use one of the tests' own, not
+    ./.dagster_home of the checkout. Tests that need another set DAGSTER_HOME themselves."""
+    saved = os.environ.get("DAGSTER_HOME")
+    path = tmp_path_factory.mktemp("dagster_home")
+    os.environ["DAGSTER_HOME"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = saved
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from model_jobs.cli import main
+from model_jobs.defs.resources import snowflake_resource_from_env
 from model_jobs.demo.seed import DEMO_TABLES, seed
 from model_jobs.warehouse import local_snowflake
-from model_jobs.warehouse.resource import snowflake_resource_from_env
 
 
 def test_validate_demo(capsys):

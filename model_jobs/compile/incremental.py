@@ -4,23 +4,24 @@ job's own, checked for what a strategy needs. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
-from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.loader import JobEntry
-from model_jobs.specs.models import duration_seconds
+from model_jobs.specs.models import SchemaChangePolicy, Strategy, duration_seconds
 
-STRATEGIES = ("append", "merge", "delete_insert")
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 
 
 @dataclass(frozen=True)
 class Incremental:
-    strategy: str
+    strategy: Strategy
     watermark: str
     unique_key: tuple[str, ...] = ()
     lookback_seconds: int = 0
-    on_schema_change: str = "fail"
+    on_schema_change: SchemaChangePolicy = "fail"
 
-    def to_metadata(self) -> dict:
+    def to_metadata(self) -> dict[str, object]:
         return {
             "strategy": self.strategy,
             "watermark": self.watermark,
@@ -36,29 +37,30 @@ def resolve_incremental(entry: JobEntry, errors: ErrorCollector) -> tuple[bool, 
     base = entry.defaults.incremental
     if own is False or (own is None and base is None):
         return True, None
-    merged = {
-        **(base.model_dump(exclude_none=True) if base else {}),
-        **(own.model_dump(exclude_none=True) if own else {}),
-    }
+    # Field by field: a job's own value wins over the default's.
+    layers = [spec for spec in (own, base) if spec is not None]
+    strategy = next((s.strategy for s in layers if s.strategy is not None), None)
+    watermark = next((s.watermark for s in layers if s.watermark is not None), None)
+    unique_key = next((s.unique_key for s in layers if s.unique_key is not None), [])
+    lookback = next((s.lookback for s in layers if s.lookback is not None), "0s")
+    policy = next((s.on_schema_change for s in layers if s.on_schema_change is not None), "fail")
     field = f"jobs.{entry.environment}.incremental"
     line = entry.line("incremental") or entry.line()
     problems = []
-    if "strategy" not in merged:
+    if strategy is None:
         problems.append(f"needs a strategy: {', '.join(STRATEGIES)} (here or in defaults.incremental)")
-    if "watermark" not in merged:
+    if watermark is None:
         problems.append("needs a watermark: the output column that grows with every change, e.g. UPDATED_AT")
-    strategy = merged.get("strategy")
-    if strategy in ("merge", "delete_insert") and not merged.get("unique_key"):
+    if strategy in ("merge", "delete_insert") and not unique_key:
         problems.append(f"strategy {strategy} needs unique_key: the output columns that identify a row")
-    lookback = duration_seconds(merged.get("lookback", "0s"))
     for problem in problems:
         errors.add(entry.file, field, problem, line)
-    if problems:
+    if strategy is None or watermark is None or problems:
         return False, None
     return True, Incremental(
         strategy=strategy,
-        watermark=merged["watermark"],
-        unique_key=tuple(merged.get("unique_key", ())),
-        lookback_seconds=lookback,
-        on_schema_change=merged.get("on_schema_change", "fail"),
+        watermark=watermark,
+        unique_key=tuple(unique_key),
+        lookback_seconds=duration_seconds(lookback),
+        on_schema_change=policy,
     )

@@ -10,14 +10,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from model_jobs.errors import ModelSqlError
 from model_jobs.identifiers import DIALECT, TableName
-
-
-class ModelSqlError(ValueError):
-    def __init__(self, message: str, line: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 def _canonical(identifier: exp.Identifier | None) -> str:

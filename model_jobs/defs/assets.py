@@ -1,10 +1,11 @@
 """Translate a compiled project into Dagster assets: one per model, one partition per environment."""
 # No `from __future__ import annotations` here: Dagster inspects the context type hint at runtime.
 
+from typing import Any
+
 from dagster import (
     AssetDep,
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     AssetSpec,
     Failure,
@@ -21,31 +22,23 @@ from dagster import (
 )
 from dagster_snowflake import SnowflakeResource
 
-from model_jobs.compile.plan import CompiledProject, ResolvedJob
+from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
+from model_jobs.compile.incremental import Incremental
+from model_jobs.defs.keys import model_key, source_key
+from model_jobs.defs.resources import job_connection
+from model_jobs.errors import RunRefused
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.incremental import IncrementalRunError
+from model_jobs.runtime.incremental import IncrementalOutcome
 from model_jobs.runtime.materialize import Materialization, materialize
-from model_jobs.runtime.source_check import SourceSchemaMismatch
-from model_jobs.warehouse.resource import job_connection, query_tag
-
-
-def source_key(table: TableName) -> AssetKey:
-    return AssetKey([part.lower() for part in table.parts])
-
-
-def model_key(model: str) -> AssetKey:
-    return AssetKey([model])
+from model_jobs.warehouse.settings import query_tag
 
 
 def source_specs(project: CompiledProject) -> list[AssetSpec]:
     """External assets for the tables models read that no model produces."""
     tables = sorted({s.design for job in project.jobs.values() for s in job.sources if s.via != "model"})
-    design_targets = {
-        job.target for job in project.jobs.values() if job.environment == project.specs.design_environment
-    }
     specs = []
     for table in tables:
-        if table in design_targets:
+        if table in project.design_targets:
             continue
         declared = project.specs.sources.get(table)
         specs.append(
@@ -98,7 +91,7 @@ def _description(project: CompiledProject, model: str) -> str:
     return "\n".join([spec.spec.description, "", "**Model Jobs**", "", *rows])
 
 
-def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revision: str | None) -> dict:
+def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revision: str | None) -> dict[str, Any]:
     return {
         "environment": job.environment,
         "tag": job.tag.name,
@@ -107,7 +100,8 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revi
         "sources_read": MetadataValue.json([s.to_metadata() for s in job.sources]),
         "target": str(job.target),
         "rows_written": result.rows_written,
-        "snowflake_query_ids": MetadataValue.json(result.query_ids),
+        # Each statement's purpose (preflight, stage, apply, ...) and its id in Snowflake's history.
+        "snowflake_queries": MetadataValue.json([s.to_metadata() for s in result.statements]),
         "role": job.environment_spec.role,
         "warehouse": job.environment_spec.warehouse,
         "dagster/table_name": str(job.target),
@@ -117,17 +111,19 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revi
         ),
         "run_id": run_id,
         **({"specs_git_commit": specs_revision} if specs_revision else {}),
-        **(_incremental_metadata(job, result) if job.incremental else {}),
+        **(
+            _incremental_metadata(job.incremental, result.incremental) if job.incremental and result.incremental else {}
+        ),
     }
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _incremental_metadata(job: ResolvedJob, result: Materialization) -> dict:
+def _incremental_metadata(settings: Incremental, result: IncrementalOutcome) -> dict[str, Any]:
     return {
-        "incremental": MetadataValue.json(job.incremental.to_metadata()),
+        "incremental": MetadataValue.json(settings.to_metadata()),
         "mode": result.mode,
         **({"full_refresh_reason": result.reason} if result.reason else {}),
         "watermark_before": _text(result.watermark_before),
@@ -202,7 +198,7 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
                     log=context.log.info,
                     full_refresh=context.op_execution_context.op_config["full_refresh"],
                 )
-            except (SourceSchemaMismatch, IncrementalRunError) as exc:
+            except RunRefused as exc:
                 # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
                 raise Failure(description=str(exc), allow_retries=False) from exc
         return MaterializeResult(metadata=_metadata(job, result, context.run.run_id, specs_revision))

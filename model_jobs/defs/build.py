@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from model_jobs.compile.plan import CompiledProject
+from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.defs.assets import model_assets, source_specs
-from model_jobs.versioning.events import deployment_specs
+from model_jobs.defs.deployments import deployment_specs
+from model_jobs.defs.resources import snowflake_resource_from_env
 from model_jobs.versioning.lineage import specs_commit
-from model_jobs.warehouse.resource import snowflake_resource_from_env
 
 
 def build_definitions(project: CompiledProject) -> Definitions:

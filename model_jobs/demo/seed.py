@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from model_jobs.compile.plan import CompiledProject
+from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.sql import (
     create_database_if_not_exists,
     create_schema_if_not_exists,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from snowflake.connector.constants import FIELD_ID_TO_NAME
 from snowflake.connector.errors import ProgrammingError
@@ -16,12 +17,13 @@ from sqlglot import exp
 
 from model_jobs.compile.sql import columns_of_tables_query, probe
 from model_jobs.identifiers import TableName
+from model_jobs.runtime.statements import ColumnDescription, Statements
 
 MISSING_OBJECT = 2003  # Snowflake's (and the embedded one's) error number for a missing table or database
 LONGEST_VARCHAR = 16777216  # what Snowflake reports for a VARCHAR declared without a length
 
 
-def type_name(column) -> str:
+def type_name(column: ColumnDescription) -> str:
     """A Snowflake type name for one column of a result description (the connector's ResultMetadata)."""
     name = FIELD_ID_TO_NAME.get(column.type_code, "VARIANT")
     if name == "FIXED":
@@ -36,31 +38,17 @@ def type_name(column) -> str:
 
 @dataclass(frozen=True)
 class Probed:
-    state: tuple  # the values of the `state` aggregate, in its column order
+    state: tuple[Any, ...]  # the values of the `state` aggregate, in its column order
     columns: list[dict[str, str]]  # per relation, in the order given: column name -> type
-
-
-class Statements:
-    """Runs statements on one cursor and keeps the query id of each: every statement a run
-    issues is recorded on its materialization."""
-
-    def __init__(self, cursor, query_ids: list[str]):
-        self.cursor = cursor
-        self.query_ids = query_ids
-
-    def execute(self, statement: str, params=None):
-        self.cursor.execute(statement, params)
-        self.query_ids.append(self.cursor.sfqid)
-        return self.cursor
 
 
 def run_probe(statements: Statements, relations: list[exp.Expr], state: exp.Select | None = None) -> Probed:
     marker = f"MJ_COLUMNS_{uuid.uuid4().hex[:12].upper()}"  # no table has a column named like this
-    cursor = statements.execute(probe(marker, relations, state))
+    cursor = statements.execute("preflight", probe(marker, relations, state))
     row = cursor.fetchone()
     sections: list[dict[str, str]] = []
     state_width = None
-    for position, column in enumerate(cursor.description):
+    for position, column in enumerate(cursor.description or ()):
         if column.name == marker:
             state_width = position if state_width is None else state_width
             sections.append({})
@@ -73,7 +61,7 @@ def read_information_schema(statements: Statements, tables: list[TableName]) -> 
     """Columns of each table; a table that does not exist (or whose database does not) has none."""
     found: dict[TableName, dict[str, str]] = {table: {} for table in tables}
     try:
-        rows = statements.execute(*columns_of_tables_query(tables)).fetchall()
+        rows = statements.execute("diagnose", *columns_of_tables_query(tables)).fetchall()
     except ProgrammingError as error:
         if error.errno != MISSING_OBJECT:
             raise
@@ -91,9 +79,9 @@ def read_information_schema(statements: Statements, tables: list[TableName]) -> 
     return found
 
 
-def _rows_if_database_exists(statements: Statements, tables: list[TableName]) -> list[tuple]:
+def _rows_if_database_exists(statements: Statements, tables: list[TableName]) -> list[tuple[Any, ...]]:
     try:
-        return statements.execute(*columns_of_tables_query(tables)).fetchall()
+        return statements.execute("diagnose", *columns_of_tables_query(tables)).fetchall()
     except ProgrammingError as error:
         if error.errno == MISSING_OBJECT:
             return []

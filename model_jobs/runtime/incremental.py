@@ -10,27 +10,44 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any, Literal
 
 from model_jobs.compile import incremental_sql as sql
-from model_jobs.compile.plan import ResolvedJob
+from model_jobs.compile.compiled_project import ResolvedJob
+from model_jobs.compile.incremental import Incremental
 from model_jobs.compile.sql import create_schema_if_not_exists, render
+from model_jobs.errors import DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.catalog import Statements, run_probe
+from model_jobs.runtime.catalog import run_probe
 from model_jobs.runtime.preflight import Preflight
 from model_jobs.runtime.source_check import type_family
+from model_jobs.runtime.statements import Statements
 
 
-class IncrementalRunError(RuntimeError):
-    """The run stopped before changing the target; the message says why and what to do."""
+@dataclass(frozen=True)
+class IncrementalOutcome:
+    """What an incremental job's run did to its target."""
+
+    mode: Literal["incremental", "full_refresh"]
+    rows_written: int  # rows in the target afterwards
+    target_columns: dict[str, str]
+    reason: str | None = None  # why a full refresh, when it was one
+    watermark_before: Any = None
+    watermark_after: Any = None
+    rows_staged: int | None = None
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_deleted: int = 0
+    schema_changes: list[str] = field(default_factory=list)
 
 
-class DuplicateKeys(IncrementalRunError):
-    """New rows share a unique_key value, or have none: they cannot be matched to target rows."""
-
-
-class SchemaChanged(IncrementalRunError):
-    """The model's columns differ from the target's and on_schema_change does not allow it."""
+@dataclass(frozen=True)
+class _Applied:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
 
 
 def schema_changes(output: dict[str, str], target: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
@@ -53,77 +70,86 @@ class IncrementalRun:
     """Five statements on an incremental run (the preflight included): preflight, stage, stage
     checks, apply, drop stage. delete_insert's apply is four: BEGIN, DELETE, INSERT, COMMIT."""
 
-    def __init__(self, job: ResolvedJob, statements: Statements, record, log: Callable[[str], None]):
+    def __init__(
+        self, job: ResolvedJob, settings: Incremental, statements: Statements, log: Callable[[str], None]
+    ) -> None:
         self.job = job
-        self.settings = job.incremental
+        self.settings = settings
         self.statements = statements
-        self.record = record  # the Materialization being filled in
         self.log = log
 
-    def execute(self, statement: str):
-        return self.statements.execute(statement)
-
-    def full_build(self, reason: str, found: Preflight) -> None:
+    def full_build(self, reason: str, found: Preflight, changes: list[str] | None = None) -> IncrementalOutcome:
         self.log(f"full refresh: {reason}")
-        record, target = self.record, self.job.target
-        record.mode, record.reason = "full_refresh", reason
+        target = self.job.target
         if found.target is None:
-            self.execute(create_schema_if_not_exists(target.database, target.schema))
+            self.statements.execute("create_schema", create_schema_if_not_exists(target.database, target.schema))
         # Check the settings against the output before replacing the target, not after.
         output = found.output if found.output is not None else run_probe(self.statements, [self.job.query]).columns[0]
         self._check_columns(output)
-        self.execute(self.job.create_sql)
-        watermark, with_watermark, record.rows_written = self.execute(
-            render(sql.target_state(target, self.settings.watermark))
-        ).fetchone()
-        record.watermark_after = watermark if with_watermark else None
-        record.rows_inserted = record.rows_written
-        record.target_columns = dict(output)  # CREATE TABLE .. AS gives the table the query's columns
+        self.statements.execute("build", self.job.create_sql)
+        watermark, with_watermark, rows = self.statements.one(
+            "count", render(sql.target_state(target, self.settings.watermark))
+        )
+        return IncrementalOutcome(
+            mode="full_refresh",
+            reason=reason,
+            rows_written=int(rows),
+            rows_inserted=int(rows),
+            watermark_after=watermark if with_watermark else None,
+            target_columns=dict(output),  # CREATE TABLE .. AS gives the table the query's columns
+            schema_changes=changes or [],
+        )
 
-    def run(self, found: Preflight, full_refresh_requested: bool) -> None:
-        target, record = self.job.target, self.record
+    def run(self, found: Preflight, full_refresh_requested: bool) -> IncrementalOutcome:
         if full_refresh_requested:
             return self.full_build("requested with full_refresh: true", found)
         if found.target is None:
             return self.full_build("the target does not exist yet", found)
-        if found.state is None:
+        if found.state is None or found.output is None:  # the output is known whenever the state is
             return self._target_without_watermark(found)
         before, with_watermark, rows_before = found.state.watermark, found.state.rows_with_watermark, found.state.rows
         if not rows_before:
             return self.full_build("the target has no rows", found)
         if not with_watermark:
             return self.full_build(f"no row of the target has a {self.settings.watermark} value", found)
-        record.watermark_before = before
         cutoff = self._cutoff(before)
         output_columns, target_columns = found.output, found.target
         self._check_columns(output_columns)
         changes = describe_changes(output_columns, target_columns)
         if changes:
-            record.schema_changes = changes
             self.log("schema change: " + "; ".join(changes))
             if self.settings.on_schema_change == "full_refresh":
-                return self.full_build("the model's columns changed (on_schema_change: full_refresh)", found)
+                return self.full_build("the model's columns changed (on_schema_change: full_refresh)", found, changes)
+        target = self.job.target
         stage = TableName(target.database, target.schema, f"MJ_STAGE_{uuid.uuid4().hex[:12].upper()}")
         added: list[str] = []
         try:
             if changes:
                 added = self._adapt_target(output_columns, target_columns)
-            self.execute(sql.create_stage(stage, self.job.query, self.settings.watermark, cutoff))
+            self.statements.execute("stage", sql.create_stage(stage, self.job.query, self.settings.watermark, cutoff))
             try:
-                self._check_stage(stage)
-                self._apply(stage, list(output_columns), cutoff)
+                staged, staged_max = self._check_stage(stage)
+                applied = self._apply(stage, list(output_columns), cutoff)
             finally:
-                self.execute(sql.drop_table(stage))
-            record.mode = "incremental"
+                self.statements.execute("drop", sql.drop_table(stage))
         except BaseException:
             for name in added:  # undo what DDL committed on its own
-                self.execute(sql.drop_column(target, name))
+                self.statements.execute("alter", sql.drop_column(target, name))
             raise
-        record.watermark_after = max(before, record.staged_max) if record.rows_staged else before
-        record.rows_written = rows_before + record.rows_inserted - record.rows_deleted
-        record.target_columns = {**target_columns, **{c: output_columns[c] for c in added}}
+        return IncrementalOutcome(
+            mode="incremental",
+            rows_written=rows_before + applied.inserted - applied.deleted,
+            target_columns={**target_columns, **{c: output_columns[c] for c in added}},
+            watermark_before=before,
+            watermark_after=max(before, staged_max) if staged else before,
+            rows_staged=staged,
+            rows_inserted=applied.inserted,
+            rows_updated=applied.updated,
+            rows_deleted=applied.deleted,
+            schema_changes=changes,
+        )
 
-    def _target_without_watermark(self, found: Preflight) -> None:
+    def _target_without_watermark(self, found: Preflight) -> IncrementalOutcome:
         if self.settings.on_schema_change == "full_refresh":
             return self.full_build("the target has no watermark column yet (on_schema_change: full_refresh)", found)
         raise SchemaChanged(
@@ -131,7 +157,7 @@ class IncrementalRun:
             "its new rows cannot be found: run once with full_refresh: true"
         )
 
-    def _cutoff(self, before):
+    def _cutoff(self, before: Any) -> Any:
         seconds = self.settings.lookback_seconds
         if not seconds:
             return before
@@ -165,24 +191,24 @@ class IncrementalRun:
                 f"{'; '.join(describe_changes(output, target))}; nothing was written ({hint})"
             )
         for name in added:
-            self.execute(sql.add_column(self.job.target, name, output[name]))
+            self.statements.execute("alter", sql.add_column(self.job.target, name, output[name]))
         if removed:
             self.log(f"kept columns the model no longer has (new rows get NULL): {', '.join(removed)}")
         return added
 
-    def _check_stage(self, stage: TableName) -> None:
+    def _check_stage(self, stage: TableName) -> tuple[int, Any]:
+        """Rows staged and their highest watermark; raises when their keys cannot be applied."""
         keys = self.settings.unique_key if self.settings.strategy != "append" else ()
-        rows, staged_max, duplicated, null_keys = self.execute(
-            sql.stage_stats(stage, self.settings.watermark, keys)
-        ).fetchone()
-        self.record.rows_staged, self.record.staged_max = rows, staged_max
+        rows, staged_max, duplicated, null_keys = self.statements.one(
+            "check", sql.stage_stats(stage, self.settings.watermark, keys)
+        )
         if null_keys:
             raise DuplicateKeys(
                 f"{null_keys} new row(s) have NULL in unique_key ({', '.join(keys)}); rows without a key "
                 "cannot be matched: fix the model or the key; nothing was written"
             )
         if duplicated and self.settings.strategy == "merge":
-            found = self.execute(sql.duplicate_keys(stage, keys)).fetchall()
+            found = self.statements.execute("check", sql.duplicate_keys(stage, keys)).fetchall()
             listing = "; ".join(
                 ", ".join(f"{k}={v!r}" for k, v in zip(keys, row[:-1], strict=True)) + f" ({row[-1]} rows)"
                 for row in found
@@ -192,26 +218,26 @@ class IncrementalRun:
                 f"{duplicated} unique_key value(s) occur more than once in the new rows{more}: {listing}. "
                 f"merge needs one row per key ({', '.join(keys)}): fix the model or the key; nothing was written"
             )
+        return int(rows), staged_max
 
-    def _apply(self, stage: TableName, columns: list[str], cutoff) -> None:
-        target, settings = self.job.target, self.settings
+    def _apply(self, stage: TableName, columns: list[str], cutoff: Any) -> _Applied:
+        target, settings, statements = self.job.target, self.settings, self.statements
         if settings.strategy == "merge":
-            inserted, updated = self.execute(sql.merge(target, stage, columns, settings.unique_key)).fetchone()[:2]
-            self.record.rows_inserted, self.record.rows_updated = int(inserted), int(updated)
-        elif settings.strategy == "delete_insert":
-            self.execute("BEGIN")
+            inserted, updated = statements.one("apply", sql.merge(target, stage, columns, settings.unique_key))[:2]
+            return _Applied(inserted=int(inserted), updated=int(updated))
+        if settings.strategy == "delete_insert":
+            statements.execute("apply", "BEGIN")
             try:
-                self.record.rows_deleted = (
-                    self.execute(sql.delete_matching(target, stage, settings.unique_key)).rowcount or 0
-                )
-                self.record.rows_inserted = self.execute(sql.insert(target, stage, columns)).rowcount or 0
-                self.execute("COMMIT")
+                deleted = statements.execute("apply", sql.delete_matching(target, stage, settings.unique_key)).rowcount
+                inserted_rows = statements.execute("apply", sql.insert(target, stage, columns)).rowcount
+                statements.execute("apply", "COMMIT")
             except BaseException:
-                self.execute("ROLLBACK")
+                statements.execute("apply", "ROLLBACK")
                 raise
-        else:
-            # Rows at or after the cutoff may already be in the target: insert only the others.
-            match_on = settings.unique_key or tuple(columns)
-            self.record.rows_inserted = (
-                self.execute(sql.insert(target, stage, columns, match_on, cutoff, settings.watermark)).rowcount or 0
-            )
+            return _Applied(inserted=inserted_rows or 0, deleted=deleted or 0)
+        # append. Rows at or after the cutoff may already be in the target: insert only the others.
+        match_on = settings.unique_key or tuple(columns)
+        inserted_rows = statements.execute(
+            "apply", sql.insert(target, stage, columns, match_on, cutoff, settings.watermark)
+        ).rowcount
+        return _Applied(inserted=inserted_rows or 0)

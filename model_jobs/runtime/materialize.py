@@ -1,58 +1,53 @@
 """Run one Model Job against a warehouse connection: check sources (the preflight), then build
-the target in one atomic statement, or incrementally. Independent of Dagster: takes a DB-API
-connection, returns facts."""
+the target in one atomic statement, or incrementally. Independent of Dagster: takes a connection
+of the Snowflake connector (see `statements.Connection`), returns what happened."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from model_jobs.compile.plan import ResolvedJob
+from model_jobs.compile.compiled_project import ResolvedJob
 from model_jobs.compile.sql import count_rows, create_schema_if_not_exists
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.catalog import Statements
-from model_jobs.runtime.incremental import IncrementalRun
+from model_jobs.runtime.incremental import IncrementalOutcome, IncrementalRun
 from model_jobs.runtime.preflight import preflight
+from model_jobs.runtime.statements import Connection, ExecutedStatement, Statements
 from model_jobs.specs.models import SourceSpec
 
 
-@dataclass
+@dataclass(frozen=True)
 class Materialization:
     job: ResolvedJob
-    rows_written: int = 0  # rows in the target afterwards
-    query_ids: list[str] = field(default_factory=list)
-    target_columns: dict[str, str] = field(default_factory=dict)
-    # Incremental jobs only:
-    mode: str = "full_refresh"
-    reason: str | None = None
-    watermark_before: object = None
-    watermark_after: object = None
-    rows_staged: int | None = None
-    staged_max: object = None
-    rows_inserted: int = 0
-    rows_updated: int = 0
-    rows_deleted: int = 0
-    schema_changes: list[str] = field(default_factory=list)
+    rows_written: int  # rows in the target afterwards
+    target_columns: dict[str, str]
+    statements: list[ExecutedStatement]  # every statement the run sent, in order
+    incremental: IncrementalOutcome | None = None  # incremental jobs only
+
+    @property
+    def query_ids(self) -> list[str | None]:
+        return [s.query_id for s in self.statements]
 
 
 def materialize(
     job: ResolvedJob,
-    connection,
+    connection: Connection,
     declared_sources: dict[TableName, SourceSpec],
     log: Callable[[str], None] = lambda _message: None,
     full_refresh: bool = False,
 ) -> Materialization:
-    result = Materialization(job)
-    statements = Statements(connection.cursor(), result.query_ids)
+    statements = Statements(connection.cursor())
     found = preflight(statements, job, declared_sources)
     log(f"{len(job.sources)} source(s) checked: " + ", ".join(str(s.actual) for s in job.sources))
     if job.incremental is not None:
-        IncrementalRun(job, statements, result, log).run(found, full_refresh_requested=full_refresh)
+        outcome = IncrementalRun(job, job.incremental, statements, log).run(found, full_refresh_requested=full_refresh)
+        result = Materialization(job, outcome.rows_written, outcome.target_columns, statements.executed, outcome)
     else:
-        statements.execute(create_schema_if_not_exists(job.target.database, job.target.schema))
+        statements.execute("create_schema", create_schema_if_not_exists(job.target.database, job.target.schema))
         # A single CREATE OR REPLACE .. AS: if the query fails, the old table is untouched.
-        statements.execute(job.create_sql)
-        result.rows_written = int(statements.execute(count_rows(job.target)).fetchone()[0])
-        result.target_columns = dict(found.output)  # CREATE TABLE .. AS gives the table the query's columns
+        statements.execute("build", job.create_sql)
+        (rows,) = statements.one("count", count_rows(job.target))
+        # CREATE TABLE .. AS gives the table the query's columns.
+        result = Materialization(job, int(rows), dict(found.output or {}), statements.executed)
     log(f"wrote {result.rows_written} rows to {job.target} (tag {job.tag.name})")
     return result

@@ -10,20 +10,22 @@ the model query's own error, raised as the warehouse worded it. Nothing has been
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from snowflake.connector.errors import ProgrammingError
 
 from model_jobs.compile import incremental_sql
-from model_jobs.compile.plan import ResolvedJob
+from model_jobs.compile.compiled_project import ResolvedJob
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.catalog import Statements, read_information_schema, run_probe
+from model_jobs.runtime.catalog import read_information_schema, run_probe
 from model_jobs.runtime.source_check import check_sources
+from model_jobs.runtime.statements import Statements
 from model_jobs.specs.models import SourceSpec
 
 
 @dataclass(frozen=True)
 class TargetState:
-    watermark: object  # the highest watermark; meaningless when no row has one
+    watermark: Any  # the highest watermark; meaningless when no row has one
     rows_with_watermark: int
     rows: int
 
@@ -53,7 +55,9 @@ def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName
     return Preflight(output=probed.columns[count], target=probed.columns[count + 1], state=TargetState(*probed.state))
 
 
-def _diagnose(statements: Statements, job: ResolvedJob, declared, error: ProgrammingError) -> Preflight:
+def _diagnose(
+    statements: Statements, job: ResolvedJob, declared: dict[TableName, SourceSpec], error: ProgrammingError
+) -> Preflight:
     tables = [source.actual for source in job.sources]
     if job.incremental is not None:
         tables.append(job.target)

@@ -6,12 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from model_jobs.compile.resolve import SourceRead
+from model_jobs.errors import SourceSchemaMismatch
 from model_jobs.identifiers import TableName
 from model_jobs.specs.models import TYPE_FAMILIES, SourceSpec
-
-
-class SourceSchemaMismatch(RuntimeError):
-    """Raised before anything is written; the message lists every problem found."""
 
 
 @dataclass(frozen=True)

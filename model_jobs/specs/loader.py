@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model_jobs.errors import YamlLoadError
 from model_jobs.identifiers import TableName
-from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.models import (
     LATEST,
     MODEL_NAME,
@@ -21,7 +22,7 @@ from model_jobs.specs.models import (
 )
 from model_jobs.specs.pydantic_errors import parse_document
 from model_jobs.specs.tags import Tag, load_tags
-from model_jobs.specs.yaml_source import YamlDocument, YamlLoadError, load_yaml
+from model_jobs.specs.yaml_source import YamlDocument, load_yaml
 
 ENVIRONMENTS_FILE = "environments.yaml"
 SOURCES_FILE = "sources.yaml"

@@ -155,6 +155,10 @@ def _duration(value: str) -> str:
 Duration = Annotated[StrictStr, AfterValidator(_duration), _editor_schema(DURATION.pattern, DURATION_RULE)]
 
 
+Strategy = Literal["append", "merge", "delete_insert"]
+SchemaChangePolicy = Literal["fail", "append_new_columns", "full_refresh"]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -213,7 +217,7 @@ class IncrementalSpec(Strict):
     """Incremental materialization. Every field may come from the job file's `defaults:`; a job's
     own values override them field by field."""
 
-    strategy: Literal["append", "merge", "delete_insert"] | None = Field(
+    strategy: Strategy | None = Field(
         default=None,
         description="append: insert new rows; merge: upsert on unique_key; delete_insert: replace "
         "the rows of the keys that arrive.",
@@ -228,7 +232,7 @@ class IncrementalSpec(Strict):
         default=None,
         description="How far behind the target's watermark to re-read, for rows that arrive late. Default 0s.",
     )
-    on_schema_change: Literal["fail", "append_new_columns", "full_refresh"] | None = Field(
+    on_schema_change: SchemaChangePolicy | None = Field(
         default=None,
         description="When the model's columns differ from the target's: fail (default), add the new "
         "columns, or rebuild the whole target.",

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from model_jobs.specs import models as spec_models
-from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.yaml_source import YamlDocument
 
 _SPEC_MODEL_NAMES = {

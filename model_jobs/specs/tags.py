@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.models import TAG_NAME
 
 LOCK_FILE = "tags.lock"

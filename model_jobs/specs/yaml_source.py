@@ -9,17 +9,12 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
+from model_jobs.errors import YamlLoadError
+
 Path_ = tuple[str | int, ...]
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class YamlLoadError(Exception):
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 @dataclass

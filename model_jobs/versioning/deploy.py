@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from model_jobs.compile.plan import CompiledProject, design_targets
-from model_jobs.compile.references import ModelSqlError, parse_model_sql
+from model_jobs.compile.compiled_project import CompiledProject, design_targets, job_targets
+from model_jobs.compile.references import parse_model_sql
+from model_jobs.errors import CommandError, ModelSqlError, SpecErrors
 from model_jobs.project import load_project
-from model_jobs.specs.errors import SpecErrors
 from model_jobs.specs.loader import WORKING_SQL, SpecSet
 from model_jobs.specs.models import LATEST, TAG_NAME
 from model_jobs.specs.tags import LOCK_FILE, TAGS_DIR, lock_line, sql_sha256
-from model_jobs.versioning.errors import CommandError
 from model_jobs.versioning.files import FileChanges
 
 FIRST_TAG = "v1"
@@ -57,7 +56,9 @@ def check_still_valid(root: Path, action: str) -> CompiledProject:
 
 def _known_tables(specs: SpecSet, model: str) -> set:
     """Tables a model may read: declared sources and other models' design-environment targets."""
-    return set(specs.sources) | {t for t, owner in design_targets(specs).items() if owner != model}
+    return set(specs.sources) | {
+        t for t, owner in design_targets(job_targets(specs), specs.design_environment).items() if owner != model
+    }
 
 
 def check_tag_name(name: str, existing: list[str], lock: Path) -> None:

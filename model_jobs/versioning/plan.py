@@ -9,16 +9,17 @@ approving a promotion.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from dagster import AssetRecordsFilter, DagsterInstance
-
-from model_jobs.compile.plan import CompiledProject, ResolvedJob
-from model_jobs.defs.assets import model_key
+from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
+from model_jobs.text_table import render_table
 
 
 @dataclass(frozen=True)
 class Running:
+    """What a Model Job's last materialization ran (read from the Dagster instance by the caller)."""
+
     tag: str | None
     sha256: str | None
     sources: frozenset[str]
@@ -60,37 +61,28 @@ class JobPlan:
         return found or ["none"]
 
 
-def running_state(instance: DagsterInstance, job: ResolvedJob) -> Running | None:
-    records = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=model_key(job.model), asset_partitions=[job.environment]), limit=1
-    ).records
-    if not records:
-        return None
-    metadata = records[0].asset_materialization.metadata
-    value = lambda key: metadata[key].value if key in metadata else None  # noqa: E731
-    sources = value("sources_read") or []
-    return Running(
-        tag=value("tag"),
-        sha256=value("sql_sha256"),
-        sources=frozenset(s["read"] for s in sources if isinstance(s, dict) and "read" in s),
-        target=value("target"),
-        run_id=records[0].run_id,
-    )
+RunningLookup = Callable[[ResolvedJob], Running | None]
 
 
 def plan(
-    project: CompiledProject, instance: DagsterInstance | None, environment: str | None = None, model: str | None = None
+    project: CompiledProject,
+    running_of: RunningLookup | None,
+    environment: str | None = None,
+    model: str | None = None,
 ) -> list[JobPlan]:
+    """One plan per Model Job (optionally of one environment or model), upstream models first.
+    `running_of` reads what a job last ran; None when there is no Dagster instance to ask."""
     plans = []
     for name in project.model_order():
         if model is not None and name != model:
             continue
-        newest = project.specs.models[name].newest_tag.name
+        newest_tag = project.specs.models[name].newest_tag
+        newest = newest_tag.name if newest_tag else "-"
         for env in project.environments_of(name):
             if environment is not None and env != environment:
                 continue
             job = project.job(name, env)
-            plans.append(JobPlan(job, newest, running_state(instance, job) if instance else None))
+            plans.append(JobPlan(job, newest, running_of(job) if running_of else None))
     return plans
 
 
@@ -124,9 +116,7 @@ def render(
         configured = f"{p.job.tag.name} (latest)" if p.job.follows_latest else p.job.tag.name
         running = (p.running.tag or "?") if p.running else ("-" if instance_available else "unknown")
         rows.append((p.job.key, configured, running, p.newest_tag, ", ".join(p.changes)))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
-    out = [line(header), line(tuple("-" * w for w in widths)), *map(line, rows)]
+    out = [render_table(header, rows)]
     if not instance_available:
         out.append("\n(no Dagster instance reachable: the running tags are unknown)")
     if with_diff:

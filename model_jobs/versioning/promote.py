@@ -13,10 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from model_jobs.errors import CommandError
 from model_jobs.specs.loader import JobEntry
 from model_jobs.specs.models import LATEST
 from model_jobs.versioning.deploy import check_still_valid, load_valid_project
-from model_jobs.versioning.errors import CommandError
 from model_jobs.versioning.files import FileChanges
 
 

@@ -19,6 +19,8 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from model_jobs.errors import ConfigurationError
+
 PORT_ENV = "MODEL_JOBS_LOCAL_SNOWFLAKE_PORT"
 DATA_DIR_ENV = "MODEL_JOBS_LOCAL_SNOWFLAKE_DIR"
 DEFAULT_PORT = 8765
@@ -31,7 +33,7 @@ def configured_port() -> int:
     if not raw:
         return DEFAULT_PORT
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValueError(f"{PORT_ENV}={raw!r} is not a TCP port number")
+        raise ConfigurationError(f"{PORT_ENV}={raw!r} is not a TCP port number (1-65535)")
     return int(raw)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from model_jobs.compile.references import ModelSqlError, parse_model_sql
+from model_jobs.compile.references import parse_model_sql
 from model_jobs.compile.resolve import UnresolvedUpstream, parsed_mapping, resolve_table
 from model_jobs.compile.sql import remap_tables, render
+from model_jobs.errors import ModelSqlError
 from model_jobs.identifiers import TableName
 
 SQL = """

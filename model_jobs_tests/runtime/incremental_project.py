@@ -11,13 +11,14 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental_sql import literal
-from model_jobs.compile.plan import CompiledProject, ResolvedJob
+from model_jobs.defs.resources import job_connection, snowflake_resource_from_env
 from model_jobs.identifiers import TableName
 from model_jobs.project import load_project
+from model_jobs.runtime.incremental import IncrementalOutcome
 from model_jobs.runtime.materialize import Materialization, materialize
 from model_jobs.specs.tags import lock_line
-from model_jobs.warehouse.resource import job_connection, snowflake_resource_from_env
 
 DATABASE = "INCREMENTAL_TEST"
 MODEL_SQL = "SELECT ID, V, UPDATED_AT FROM {source}\n"
@@ -69,8 +70,14 @@ class IncrementalProject:
     def job(self, project: CompiledProject) -> ResolvedJob:
         return project.job("events", "dev")
 
-    def run(self, project: CompiledProject, full_refresh: bool = False) -> Materialization:
+    def materialize(self, project: CompiledProject, full_refresh: bool = False) -> Materialization:
         return materialize(self.job(project), self.job_connection, {}, full_refresh=full_refresh)
+
+    def run(self, project: CompiledProject, full_refresh: bool = False) -> IncrementalOutcome:
+        """What the run did to the target (the job is incremental)."""
+        outcome = self.materialize(project, full_refresh).incremental
+        assert outcome is not None
+        return outcome
 
     def sql(self, statement: str, params=None) -> list[tuple]:
         cursor = self.connection.cursor()

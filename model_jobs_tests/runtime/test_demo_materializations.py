@@ -12,6 +12,7 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from model_jobs.demo.run_all import materialize_all
 from model_jobs.demo.seed import DEV, PRD, SAMPLE
+from model_jobs_tests.harness import run_model_job
 
 
 def money(value) -> Decimal:
@@ -126,16 +127,19 @@ def test_materialization_metadata_and_table_comment(runs, query, demo_project):
     assert metadata["tag"].value == "sprint-41"
     assert metadata["sql_sha256"].value == job.tag.sha256
     assert metadata["target"].value == "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM"
-    assert metadata["rows_written"].value == 120 == outcomes[("customers_dim", "marketing_prd")].rows
+    assert (
+        metadata["rows_written"].value == 120 == outcomes[("customers_dim", "marketing_prd")].metadata["rows_written"]
+    )
     assert metadata["dagster/row_count"].value == 120
     assert metadata["sources_read"].value == [
         {"design": "DATALAKE_DEV.RAW.CUSTOMERS", "read": "DATALAKE_PRD.CRM.CUSTOMERS", "via": "table mapping"}
     ]
     assert job.create_sql in metadata["compiled_sql"].value
     assert '"DATALAKE_PRD"."CRM"."CUSTOMERS"' in metadata["compiled_sql"].value
-    query_ids = metadata["snowflake_query_ids"].value
-    # Every statement the run issued: the preflight, CREATE SCHEMA, CREATE TABLE .. AS, the row count.
-    assert len(query_ids) == 4 and all(isinstance(q, str) and len(q) >= 32 for q in query_ids)
+    queries = metadata["snowflake_queries"].value
+    # Every statement the run issued, by purpose, each with its query id.
+    assert [q["purpose"] for q in queries] == ["preflight", "create_schema", "build", "count"]
+    assert all(isinstance(q["query_id"], str) and len(q["query_id"]) >= 32 for q in queries)
     assert [c.name for c in metadata["dagster/column_schema"].value.columns] == ["CUSTOMER_ID", "NAME", "COUNTRY"]
 
     comment = query(
@@ -154,13 +158,8 @@ def test_materialization_metadata_and_table_comment(runs, query, demo_project):
 
 def test_rerun_replaces_rather_than_appends(runs, demo_project, query):
     instance, _ = runs
-    from model_jobs.defs.build import build_definitions
-    from model_jobs.demo.run_all import materialize_job
-
-    outcome = materialize_job(
-        build_definitions(demo_project), demo_project, "orders_enriched", "marketing_prd", instance
-    )
-    assert outcome.ok and outcome.rows == 600
+    outcome = run_model_job(demo_project, "orders_enriched", "marketing_prd", instance)
+    assert outcome.ok and outcome.metadata["rows_written"] == 600
     assert query("SELECT COUNT(*) FROM ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")[0][0] == 600
 
 
@@ -176,26 +175,10 @@ def test_order_status_per_environment(runs, query):
 
 
 def test_full_refresh_config_rebuilds_an_incremental_job(runs, demo_project):
-    from dagster import materialize
-
-    from model_jobs.defs.build import build_definitions
-
     instance, _ = runs
-    defs = build_definitions(demo_project)
-    asset_def = defs.get_assets_def("order_status")
-
-    def run(config: dict):
-        result = materialize(
-            [asset_def],
-            partition_key="marketing_dev",
-            resources=defs.resources,
-            instance=instance,
-            run_config={"ops": {"order_status": {"config": config}}},
-        )
-        return result.asset_materializations_for_node("order_status")[0].metadata
-
-    assert run({})["mode"].value == "incremental"  # the target exists: only recent rows
-    rebuilt = run({"full_refresh": True})
-    assert rebuilt["mode"].value == "full_refresh"
-    assert rebuilt["full_refresh_reason"].value == "requested with full_refresh: true"
-    assert rebuilt["rows_written"].value == 150
+    again = run_model_job(demo_project, "order_status", "marketing_dev", instance)
+    assert again.metadata["mode"] == "incremental"  # the target exists: only recent rows
+    rebuilt = run_model_job(demo_project, "order_status", "marketing_dev", instance, full_refresh=True)
+    assert rebuilt.metadata["mode"] == "full_refresh"
+    assert rebuilt.metadata["full_refresh_reason"] == "requested with full_refresh: true"
+    assert rebuilt.metadata["rows_written"] == 150

@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 import snowflake.connector
 
-from model_jobs.defs.build import build_definitions
-from model_jobs.demo.run_all import materialize_job
 from model_jobs.project import load_project
 from model_jobs.specs.tags import lock_line
+from model_jobs_tests.harness import run_model_job
 
 
 def run(specs: Path, model: str, env: str, instance):
-    project = load_project(specs)
-    return materialize_job(build_definitions(project), project, model, env, instance)
+    return run_model_job(load_project(specs), model, env, instance)
 
 
 def rewrite(path: Path, old: str, new: str) -> None:
@@ -33,7 +31,7 @@ def test_source_schema_mismatch_fails_clearly_and_writes_nothing(specs_copy, que
     jobs = specs_copy / "jobs" / "customers_dim.yaml"
     rewrite(jobs, "  marketing_prd:\n", "  marketing_prd:\n    target: {table: CUSTOMERS_DIM_SCHEMA_TEST}\n")
     first = run(specs_copy, "customers_dim", "marketing_prd", instance)
-    assert first.ok and first.rows == 120
+    assert first.ok and first.metadata["rows_written"] == 120
     before = snapshot(query, "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM_SCHEMA_TEST")
 
     # A prd copy of CUSTOMERS whose NAME became a number and COUNTRY disappeared.
@@ -98,7 +96,7 @@ def test_session_carries_query_tag_role_and_warehouse(demo_project, warehouse, i
         return real_connect(**kwargs)
 
     monkeypatch.setattr(snowflake.connector, "connect", spy)
-    outcome = materialize_job(build_definitions(demo_project), demo_project, "customers_dim", "sandbox", instance)
+    outcome = run_model_job(demo_project, "customers_dim", "sandbox", instance)
     assert outcome.ok
     (kwargs,) = seen
     assert kwargs["role"] == "SANDBOX" and kwargs["warehouse"] == "SANDBOX_WH"
@@ -116,10 +114,8 @@ def test_session_carries_query_tag_role_and_warehouse(demo_project, warehouse, i
 
 @pytest.mark.parametrize("missing", ["SNOWFLAKE_USER", "credentials"])
 def test_real_account_without_credentials_is_a_clear_error(monkeypatch, missing):
-    from model_jobs.warehouse.resource import (
-        WarehouseConfigError,
-        snowflake_resource_from_env,
-    )
+    from model_jobs.defs.resources import snowflake_resource_from_env
+    from model_jobs.errors import ConfigurationError
 
     monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "xy12345")
     for name in ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_PRIVATE_KEY_PATH"):
@@ -130,12 +126,12 @@ def test_real_account_without_credentials_is_a_clear_error(monkeypatch, missing)
     else:
         monkeypatch.setenv("SNOWFLAKE_USER", "loader")
         message = "no credentials are: set SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_PATH"
-    with pytest.raises(WarehouseConfigError, match=message):
+    with pytest.raises(ConfigurationError, match=message):
         snowflake_resource_from_env()
 
 
 def test_real_account_uses_env_vars_not_values(monkeypatch):
-    from model_jobs.warehouse.resource import snowflake_resource_from_env
+    from model_jobs.defs.resources import snowflake_resource_from_env
 
     monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "xy12345")
     monkeypatch.setenv("SNOWFLAKE_USER", "loader")

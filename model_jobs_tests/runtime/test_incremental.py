@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from model_jobs.errors import DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.incremental import DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs_tests.runtime.incremental_project import new_project
 
 T0 = datetime(2026, 11, 1, 12, 0, 0)
@@ -223,17 +223,24 @@ def test_settings_naming_columns_the_output_lacks(p):
     assert p.sql(f"SHOW TABLES LIKE 'EVENTS' IN SCHEMA {p.target.rsplit('.', 1)[0]}") == []
 
 
-@pytest.mark.parametrize(("settings", "statements"), [(MERGE, 5), (APPEND, 5), (DELETE_INSERT, 8)])
-def test_statements_per_incremental_run(p, settings, statements):
+FIVE = ["preflight", "stage", "check", "apply", "drop"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "purposes"),
+    [(MERGE, FIVE), (APPEND, FIVE), (DELETE_INSERT, ["preflight", "stage", "check", *["apply"] * 4, "drop"])],
+)
+def test_statements_per_incremental_run(p, settings, purposes):
     """Every statement of the run, source checks included: preflight, stage, stage checks, apply,
     drop stage (delete_insert's apply is BEGIN, DELETE, INSERT, COMMIT)."""
     project = p.write(settings)
     p.create_source([(1, "a", at(0))])
     p.run(project)
     p.insert([(2, "b", at(5))])
-    run = p.run(project)
-    assert run.mode == "incremental"
-    assert len(run.query_ids) == statements
+    run = p.materialize(project)
+    assert run.incremental is not None and run.incremental.mode == "incremental"
+    assert [s.purpose for s in run.statements] == purposes
+    assert all(s.query_id for s in run.statements) and len(set(run.query_ids)) == len(purposes)
     assert run.rows_written == 2 and list(run.target_columns) == ["ID", "V", "UPDATED_AT"]
 
 

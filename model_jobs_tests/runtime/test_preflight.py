@@ -11,10 +11,11 @@ from snowflake.connector.constants import FIELD_NAME_TO_ID
 from snowflake.connector.errors import ProgrammingError
 from sqlglot import parse_one
 
+from model_jobs.errors import SchemaChanged, SourceSchemaMismatch
 from model_jobs.identifiers import TableName
-from model_jobs.runtime.catalog import Statements, read_information_schema, run_probe, type_name
-from model_jobs.runtime.incremental import SchemaChanged
-from model_jobs.runtime.source_check import SourceSchemaMismatch, type_family
+from model_jobs.runtime.catalog import read_information_schema, run_probe, type_name
+from model_jobs.runtime.source_check import type_family
+from model_jobs.runtime.statements import Statements
 from model_jobs_tests.runtime.incremental_project import DATABASE, new_project
 
 T0 = datetime(2026, 11, 1, 12, 0, 0)
@@ -57,15 +58,14 @@ def test_probe_splits_columns_per_relation_and_agrees_with_information_schema(p)
     other = TableName(DATABASE, p.schema, "OTHER")
     p.sql(f"CREATE TABLE {other} (K NUMBER(12,2), NAME VARCHAR, FLAG BOOLEAN, D DATE, F FLOAT)")
     source = TableName.parse(p.source)
-    query_ids: list[str] = []
-    statements = Statements(p.connection.cursor(), query_ids)
+    statements = Statements(p.connection.cursor())
     state = parse_one(f"SELECT COUNT(*) AS N, MAX(UPDATED_AT) AS M FROM {p.source}", read="snowflake")
     # A column named like the marker's prefix does not confuse the split: the marker is unique.
     query = parse_one(f"SELECT ID AS MJ_COLUMNS_X, V FROM {p.source}", read="snowflake")
 
     probed = run_probe(statements, [source.to_sqlglot(), query, other.to_sqlglot()], state)
 
-    assert len(query_ids) == 1
+    assert [s.purpose for s in statements.executed] == ["preflight"]
     assert probed.state == (1, T0)
     assert [list(c) for c in probed.columns] == [
         ["ID", "V", "UPDATED_AT"],

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from model_jobs.errors import SpecError, SpecErrors
 from model_jobs.project import load_project
-from model_jobs.specs.errors import SpecError, SpecErrors
 from model_jobs.specs.tags import lock_line
 
 

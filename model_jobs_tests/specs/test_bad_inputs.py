@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from model_jobs.cli import main
+from model_jobs.errors import SpecErrors
 from model_jobs.project import load_project
-from model_jobs.specs.errors import SpecErrors
 from model_jobs_tests.specs.spec_edits import (
     add_tag,
     edit,

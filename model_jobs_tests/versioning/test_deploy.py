@@ -34,7 +34,7 @@ def home(tmp_path, monkeypatch):
 
 
 def deployment_events(model: str) -> list:
-    from model_jobs.instance import open_instance
+    from model_jobs.defs.instance import open_instance
 
     with open_instance() as instance:
         return instance.fetch_materializations(

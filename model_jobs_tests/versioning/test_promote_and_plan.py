@@ -9,12 +9,11 @@ import pytest
 from dagster import AssetKey, AssetRecordsFilter
 
 from model_jobs.cli import main
-from model_jobs.defs.build import build_definitions
-from model_jobs.demo.run_all import materialize_job
-from model_jobs.instance import open_instance
+from model_jobs.defs.instance import open_instance
 from model_jobs.project import load_project
 from model_jobs.versioning.lineage import specs_commit
 from model_jobs.versioning.promote import replace_tag
+from model_jobs_tests.harness import run_model_job
 from model_jobs_tests.versioning.test_deploy import refused
 
 
@@ -95,8 +94,8 @@ def test_promote_to_a_model_without_a_job_there(specs_copy, home, capsys):
 def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(specs_copy, warehouse, home, capsys):
     with open_instance() as instance:
         project = load_project(specs_copy)
-        first = materialize_job(build_definitions(project), project, "orders_enriched", "marketing_prd", instance)
-        assert first.ok and first.tag == "2026.1"
+        first = run_model_job(project, "orders_enriched", "marketing_prd", instance)
+        assert first.ok and first.metadata["tag"] == "2026.1"
 
     assert main(["plan", "--env", "marketing_prd", "--specs", str(specs_copy)]) == 0
     out = capsys.readouterr().out
@@ -117,8 +116,8 @@ def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(spec
 
     with open_instance() as instance:
         project = load_project(specs_copy)
-        second = materialize_job(build_definitions(project), project, "orders_enriched", "marketing_prd", instance)
-        assert second.ok and second.tag == "2026.2"
+        second = run_model_job(project, "orders_enriched", "marketing_prd", instance)
+        assert second.ok and second.metadata["tag"] == "2026.2"
         record = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=AssetKey("orders_enriched"), asset_partitions=["marketing_prd"]), limit=1
         ).records[0]
@@ -163,8 +162,7 @@ def test_specs_commit(tmp_path):
 
 
 def test_materialization_records_the_specs_commit(demo_project, warehouse, instance):
-    defs = build_definitions(demo_project)
-    assert materialize_job(defs, demo_project, "customers_dim", "sandbox", instance).ok
+    assert run_model_job(demo_project, "customers_dim", "sandbox", instance).ok
     record = instance.fetch_materializations(
         AssetRecordsFilter(asset_key=AssetKey("customers_dim"), asset_partitions=["sandbox"]), limit=1
     ).records[0]

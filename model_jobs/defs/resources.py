@@ -1,59 +1,25 @@
 """The warehouse resource: dagster_snowflake.SnowflakeResource, configured from environment
-variables. Without SNOWFLAKE_ACCOUNT it points the same connector at the embedded local Snowflake.
+variables (see `warehouse.settings`). Without SNOWFLAKE_ACCOUNT it points the same connector at
+the embedded local Snowflake.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from dagster import EnvVar
 from dagster_snowflake import SnowflakeResource
 
 from model_jobs.warehouse.local_snowflake import HOST, configured_port
-
-ACCOUNT_ENV = "SNOWFLAKE_ACCOUNT"
-USER_ENV = "SNOWFLAKE_USER"
-PASSWORD_ENV = "SNOWFLAKE_PASSWORD"
-PRIVATE_KEY_ENV = "SNOWFLAKE_PRIVATE_KEY"
-PRIVATE_KEY_PATH_ENV = "SNOWFLAKE_PRIVATE_KEY_PATH"
-PRIVATE_KEY_PASSWORD_ENV = "SNOWFLAKE_PRIVATE_KEY_PASSWORD"
-
-
-class WarehouseConfigError(RuntimeError):
-    pass
-
-
-def uses_local_snowflake() -> bool:
-    return not os.environ.get(ACCOUNT_ENV)
-
-
-def _snowflake_auth() -> dict:
-    # EnvVar keeps the secret out of the definitions: Dagster resolves it in the run worker.
-    if not os.environ.get(USER_ENV):
-        raise WarehouseConfigError(f"{ACCOUNT_ENV} is set but {USER_ENV} is not")
-    auth: dict = {"account": EnvVar(ACCOUNT_ENV), "user": EnvVar(USER_ENV)}
-    if os.environ.get(PRIVATE_KEY_ENV):
-        auth["private_key"] = EnvVar(PRIVATE_KEY_ENV)
-    elif os.environ.get(PRIVATE_KEY_PATH_ENV):
-        auth["private_key_path"] = EnvVar(PRIVATE_KEY_PATH_ENV)
-    elif os.environ.get(PASSWORD_ENV):
-        auth["password"] = EnvVar(PASSWORD_ENV)
-    else:
-        raise WarehouseConfigError(
-            f"{ACCOUNT_ENV} is set but no credentials are: set {PASSWORD_ENV}, "
-            f"{PRIVATE_KEY_ENV} or {PRIVATE_KEY_PATH_ENV}"
-        )
-    if os.environ.get(PRIVATE_KEY_PASSWORD_ENV) and "password" not in auth:
-        auth["private_key_password"] = EnvVar(PRIVATE_KEY_PASSWORD_ENV)
-    return auth
+from model_jobs.warehouse.settings import credential_variables, uses_local_snowflake
 
 
 def snowflake_resource_from_env() -> SnowflakeResource:
     if not uses_local_snowflake():
-        return SnowflakeResource(**_snowflake_auth())
+        # EnvVar keeps the secret out of the definitions: Dagster resolves it in the run worker.
+        return SnowflakeResource(**{field: EnvVar(name) for field, name in credential_variables().items()})
     # The embedded Snowflake accepts any credentials; these are not secrets.
     return SnowflakeResource(
         account="local",
@@ -71,10 +37,6 @@ def snowflake_resource_from_env() -> SnowflakeResource:
     )
 
 
-def query_tag(**fields: str) -> str:
-    return json.dumps({"app": "model-jobs", **fields}, sort_keys=True)
-
-
 @contextlib.contextmanager
 def job_connection(
     resource: SnowflakeResource,
@@ -84,7 +46,7 @@ def job_connection(
     session_parameters: Mapping[str, object],
     database: str | None = None,
     schema: str | None = None,
-) -> Iterator:
+) -> Iterator[Any]:
     """A connection as the environment's role, on its warehouse, with extra session parameters
     (QUERY_TAG), its current database and schema those of the job's target (every statement
     names its tables in full; the embedded Snowflake needs a current schema for MERGE): a copy

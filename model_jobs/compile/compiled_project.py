@@ -7,12 +7,13 @@ model graph has no cycles.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from model_jobs.compile.incremental import Incremental, resolve_incremental
 from model_jobs.compile.reference_cache import ReferenceCache
-from model_jobs.compile.references import ModelSqlError, ParsedSql
+from model_jobs.compile.references import ParsedSql
 from model_jobs.compile.resolve import (
     SourceRead,
     UnresolvedUpstream,
@@ -25,8 +26,9 @@ from model_jobs.compile.sql import (
     render,
     table_comment,
 )
+from model_jobs.errors import ModelSqlError
 from model_jobs.identifiers import TableName
-from model_jobs.specs.errors import ErrorCollector
+from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.loader import JobEntry, SpecSet
 from model_jobs.specs.models import LATEST, EnvironmentSpec
 from model_jobs.specs.tags import Tag
@@ -85,6 +87,10 @@ class CompiledProject:
 
     def job(self, model: str, environment: str) -> ResolvedJob:
         return self.jobs[(model, environment)]
+
+    @cached_property
+    def design_targets(self) -> dict[TableName, str]:
+        return design_targets({key: job.target for key, job in self.jobs.items()}, self.specs.design_environment)
 
     @property
     def deployed_models(self) -> list[str]:
@@ -182,16 +188,17 @@ def job_targets(specs: SpecSet) -> dict[tuple[str, str], TableName]:
     return {(e.model, e.environment): _target(e, specs.environments[e.environment]) for e in specs.jobs}
 
 
-def design_targets(specs: SpecSet) -> dict[TableName, str]:
-    """Each model's target in the design environment: how other models refer to it."""
-    return {t: m for (m, env), t in job_targets(specs).items() if env == specs.design_environment}
+def design_targets(targets: Mapping[tuple[str, str], TableName], design_environment: str) -> dict[TableName, str]:
+    """Each model's target in the design environment, from every job's target: the table other
+    models name when they read it (and follow into their own environment)."""
+    return {table: model for (model, env), table in targets.items() if env == design_environment}
 
 
 def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None) -> CompiledProject:
     cache = cache or ReferenceCache(None)
     parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
     targets = job_targets(specs)
-    model_of_design_target = {t: m for (m, env), t in targets.items() if env == specs.design_environment}
+    model_of_design_target = design_targets(targets, specs.design_environment)
 
     seen_targets: dict[tuple[str, TableName], JobEntry] = {}
     for entry in specs.jobs:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from dagster import (
-    AssetKey,
-    AssetMaterialization,
-    AssetSpec,
-    DagsterInstance,
-    StaticPartitionsDefinition,
-)
+from dagster import AssetMaterialization, AssetSpec, DagsterInstance, StaticPartitionsDefinition
 
-from model_jobs.compile.plan import CompiledProject
+from model_jobs.compile.compiled_project import CompiledProject
+from model_jobs.defs.keys import deployment_key
 from model_jobs.versioning.deploy import Deployment
-
-
-def deployment_key(model: str) -> AssetKey:
-    return AssetKey(["deployments", model])
 
 
 def deployment_specs(project: CompiledProject) -> list[AssetSpec]:
