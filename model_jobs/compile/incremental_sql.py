@@ -7,6 +7,7 @@ lookback, a number of seconds from a validated spec.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -33,6 +34,10 @@ def literal(value) -> exp.Expr:
         return exp.Literal.string(value.isoformat(sep=" "))
     if isinstance(value, date):
         return exp.Literal.string(value.isoformat())
+    if isinstance(value, float) and not math.isfinite(value):
+        # Snowflake's spelling of the special values, as strings it casts like the dates above;
+        # written bare they would read as column names.
+        return exp.Literal.string("NaN" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return exp.Literal.number(value)
     return exp.Literal.string(str(value))
