@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: dev test demo validate seed bench-load bench-incremental uv sync
+.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental uv sync
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -17,6 +17,19 @@ dev: sync   ## start the local Snowflake, seed it, open Dagster on http://127.0.
 
 test: sync  ## the whole test suite, on its own embedded Snowflake
 	$(RUN) pytest -q -n 2
+
+test-fast: sync  ## the pure tests only (no warehouse, no servers): seconds, for every change
+	$(RUN) pytest -q -m "not warehouse and not e2e and not slow"
+
+lint: sync  ## ruff (lint + format check), mypy, and the import layering contracts
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+format: sync  ## apply ruff's fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
 
 demo: sync  ## materialize every Model Job once and print what was written
 	$(RUN) model-jobs demo

@@ -73,7 +73,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _seed(project)
         # The instance `make dev` uses: the demo's runs show in the UI afterwards.
         with open_instance() as instance:
-            assert instance is not None  # open_instance() creates one when there is none
             runs = materialize_all(project, instance)
     print(summary(project, runs))
     failed = [r for r in runs if not r.ok]
@@ -124,7 +123,6 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print(f"  {job.key}: runs {job.tag.name} ({how})")
     try:
         with open_instance() as instance:
-            assert instance is not None  # open_instance() creates one when there is none
             report_deployment(instance, deployment)
         print(
             f"reported to Dagster as a materialization of deployments/{deployment.model} "
@@ -146,10 +144,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _plan(project: CompiledProject, environment: str | None, model: str | None, with_diff: bool) -> str:
-    from model_jobs.defs.instance import open_instance, running_state
+    from model_jobs.defs.instance import open_existing_instance, running_state
     from model_jobs.versioning.plan import plan, render
 
-    with open_instance(create=False) as instance:
+    with open_existing_instance() as instance:
         lookup = functools.partial(running_state, instance) if instance is not None else None
         plans = plan(project, lookup, environment=environment, model=model)
         return render(project, plans, with_diff=with_diff, instance_available=instance is not None)

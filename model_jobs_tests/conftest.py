@@ -99,3 +99,11 @@ def reference_cache_dir(tmp_path_factory):
         os.environ.pop(CACHE_DIR_ENV, None)
     else:
         os.environ[CACHE_DIR_ENV] = saved
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that uses the embedded Snowflake is a `warehouse` test, so `make test-fast`
+    (-m "not warehouse and not e2e and not slow") can leave them out without a list to keep."""
+    for item in items:
+        if "local_snowflake_port" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.warehouse)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from model_jobs.cli import main
 from model_jobs.defs.resources import snowflake_resource_from_env
 from model_jobs.demo.seed import DEMO_TABLES, seed
@@ -63,6 +65,7 @@ def test_demo_command_reports_failure_with_exit_code_1(warehouse, specs_copy, ca
     assert "FAILED" in out
 
 
+@pytest.mark.warehouse  # a server of its own, in a child process
 def test_local_snowflake_keeps_data_across_restarts(tmp_path, monkeypatch):
     port, data_dir = local_snowflake.free_port(), tmp_path / "data"
     log = tmp_path / "server.log"

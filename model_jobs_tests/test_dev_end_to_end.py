@@ -74,6 +74,7 @@ def dev_server(tmp_path):
         log.close()
 
 
+@pytest.mark.e2e
 def test_make_dev_then_materialize_prd(dev_server):
     port, log = dev_server
     nodes = wait_for(

@@ -7,9 +7,11 @@ model graph has no cycles.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+
+from sqlglot import exp
 
 from model_jobs.compile.incremental import Incremental, resolve_incremental
 from model_jobs.compile.reference_cache import ReferenceCache
@@ -62,12 +64,12 @@ class ResolvedJob:
         return render(self._query)
 
     @property
-    def query(self):
+    def query(self) -> exp.Expr:
         """The model query with this environment's tables, as a syntax tree."""
         return self._query
 
     @cached_property
-    def _query(self):
+    def _query(self) -> exp.Expr:
         return remap_tables(self.parsed, {s.design: s.actual for s in self.sources})
 
     @cached_property
@@ -113,7 +115,7 @@ class CompiledProject:
         return order
 
 
-def _model_graph(jobs) -> dict[str, set[str]]:
+def _model_graph(jobs: Iterable[ResolvedJob]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for job in jobs:
         graph.setdefault(job.model, set()).update(job.upstream_models)
@@ -131,7 +133,10 @@ def _target(entry: JobEntry, env: EnvironmentSpec) -> TableName:
 
 def _tag_of(specs: SpecSet, entry: JobEntry) -> Tag:
     model = specs.models[entry.model]
-    return model.newest_tag if entry.spec.tag == LATEST else model.tag(entry.spec.tag)
+    tag = model.newest_tag if entry.spec.tag == LATEST else model.tag(entry.spec.tag)
+    if tag is None:  # load_specs keeps only jobs whose tag exists (loader._check_tag)
+        raise ValueError(f"job {entry.model}@{entry.environment}: model has no tag {entry.spec.tag!r}")
+    return tag
 
 
 def _check_mapping(entry: JobEntry, tag: Tag, parsed: ParsedSql, errors: ErrorCollector) -> bool:
@@ -268,6 +273,6 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
 
     cache.save()
     if cycle := _find_cycle(_model_graph(jobs.values())):
-        model = specs.models[cycle[0]]
-        errors.add(model.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")
+        cycle_start = specs.models[cycle[0]]
+        errors.add(cycle_start.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")
     return CompiledProject(specs, jobs)

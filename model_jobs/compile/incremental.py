@@ -43,7 +43,7 @@ def resolve_incremental(entry: JobEntry, errors: ErrorCollector) -> tuple[bool, 
     watermark = next((s.watermark for s in layers if s.watermark is not None), None)
     unique_key = next((s.unique_key for s in layers if s.unique_key is not None), [])
     lookback = next((s.lookback for s in layers if s.lookback is not None), "0s")
-    policy = next((s.on_schema_change for s in layers if s.on_schema_change is not None), "fail")
+    policy: SchemaChangePolicy = next((s.on_schema_change for s in layers if s.on_schema_change is not None), "fail")
     field = f"jobs.{entry.environment}.incremental"
     line = entry.line("incremental") or entry.line()
     problems = []

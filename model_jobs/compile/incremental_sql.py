@@ -23,7 +23,7 @@ def column(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
-def literal(value) -> exp.Expr:
+def literal(value: object) -> exp.Expr:
     """A watermark value as an SQL literal (the value comes from the target, not a spec).
 
     Dates and timestamps are written as strings: compared with a date or timestamp column, both
@@ -55,7 +55,7 @@ def target_state(table: TableName, watermark: str) -> exp.Select:
     ).from_(table.to_sqlglot())
 
 
-def create_stage(stage: TableName, query: exp.Expr, watermark: str, cutoff) -> str:
+def create_stage(stage: TableName, query: exp.Expr, watermark: str, cutoff: object) -> str:
     """Materialize the model's new rows once: the cutoff filter sits right on the model query, so
     the warehouse can prune what it reads."""
     select = (
@@ -70,13 +70,15 @@ def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -
     """One row: staged rows, their highest watermark, duplicated keys, rows with a NULL key."""
     keys = [column(k) for k in unique_key]
     duplicates = (
-        exp.select(exp.Count(this=exp.Star())).from_(
+        exp.select(exp.Count(this=exp.Star()))
+        .from_(
             exp.select(*keys)
             .from_(stage.to_sqlglot())
             .group_by(*keys)
             .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
             .subquery("D")
         )
+        .subquery()
         if keys
         else exp.Literal.number(0)
     )
@@ -89,7 +91,7 @@ def stage_stats(stage: TableName, watermark: str, unique_key: tuple[str, ...]) -
         exp.select(
             exp.Count(this=exp.Star()),
             exp.Max(this=column(watermark)),
-            duplicates.subquery() if keys else duplicates,
+            duplicates,
             null_keys,
         ).from_(stage.to_sqlglot())
     )
@@ -150,13 +152,15 @@ def insert(
     stage: TableName,
     columns: list[str],
     unless_present_on: tuple[str, ...] = (),
-    cutoff=None,
+    cutoff: object = None,
     watermark: str | None = None,
 ) -> str:
     """INSERT the staged rows; with `unless_present_on`, skip rows whose columns already match a
     target row at or after the cutoff (what append re-reads must not be inserted twice)."""
     select = exp.select(*[column(c, "S") for c in columns]).from_(stage.to_sqlglot(alias="S"))
     if unless_present_on:
+        if watermark is None:
+            raise ValueError("insert: unless_present_on needs the watermark column the cutoff applies to")
         same = [exp.NullSafeEQ(this=column(c, "T"), expression=column(c, "S")) for c in unless_present_on]
         present = (
             exp.select(exp.Literal.number(1))

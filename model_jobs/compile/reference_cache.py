@@ -29,7 +29,9 @@ CACHE_DIR_ENV = "MODEL_JOBS_CACHE_DIR"
 
 def _cache_key() -> str:
     source = Path(references.__file__).read_bytes()
-    return hashlib.sha256(sqlglot.__version__.encode() + b"\0" + source).hexdigest()[:16]
+    # sqlglot imports __version__ from its generated _version module without re-exporting it.
+    version: str = sqlglot.__version__  # type: ignore[attr-defined]
+    return hashlib.sha256(version.encode() + b"\0" + source).hexdigest()[:16]
 
 
 def default_cache_file() -> Path | None:

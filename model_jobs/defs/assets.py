@@ -178,7 +178,8 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
             )
         },
     )
-    def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult:
+    # [Any] is what Dagster reads a bare MaterializeResult as; [None] would make the output a Nothing type.
+    def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult[Any]:
         job = project.job(model, context.partition_key)
         _tag_run(context, job)
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)

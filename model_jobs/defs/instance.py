@@ -17,23 +17,32 @@ from model_jobs.versioning.plan import Running
 DAGSTER_HOME_DIR = ".dagster_home"
 
 
-def dagster_home(create: bool = True) -> Path | None:
-    home = Path(os.environ.get("DAGSTER_HOME") or Path(DAGSTER_HOME_DIR).resolve())
-    if not create and not home.is_dir():
-        return None
+def dagster_home_path() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME") or Path(DAGSTER_HOME_DIR).resolve())
+
+
+def dagster_home() -> Path:
+    """The instance's folder, created when missing."""
+    home = dagster_home_path()
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").touch()  # an empty one: default local storage, without a warning
     return home
 
 
 @contextlib.contextmanager
-def open_instance(create: bool = True) -> Iterator[DagsterInstance | None]:
-    """The instance; with create=False, None when there is none yet (nothing has run)."""
-    home = dagster_home(create)
-    if home is None:
+def open_instance() -> Iterator[DagsterInstance]:
+    """The instance, created when there is none yet."""
+    with DagsterInstance.from_config(str(dagster_home())) as instance:
+        yield instance
+
+
+@contextlib.contextmanager
+def open_existing_instance() -> Iterator[DagsterInstance | None]:
+    """The instance, or None when there is none yet (nothing has run): for commands that only read."""
+    if not dagster_home_path().is_dir():
         yield None
         return
-    with DagsterInstance.from_config(str(home)) as instance:
+    with open_instance() as instance:
         yield instance
 
 
@@ -46,11 +55,17 @@ def running_state(instance: DagsterInstance, job: ResolvedJob) -> Running | None
     if materialization is None:
         return None
     metadata = {key: entry.value for key, entry in materialization.metadata.items()}
-    sources = metadata.get("sources_read") or []
+    sources = metadata.get("sources_read")
+    reads = sources if isinstance(sources, list) else []  # a JSON list of SourceRead.to_metadata()
     return Running(
-        tag=metadata.get("tag"),
-        sha256=metadata.get("sql_sha256"),
-        sources=frozenset(s["read"] for s in sources if isinstance(s, dict) and "read" in s),
-        target=metadata.get("target"),
+        tag=_text(metadata.get("tag")),
+        sha256=_text(metadata.get("sql_sha256")),
+        sources=frozenset(s["read"] for s in reads if isinstance(s, dict) and "read" in s),
+        target=_text(metadata.get("target")),
         run_id=records[0].run_id,
     )
+
+
+def _text(value: object) -> str | None:
+    # defs.assets writes these entries as text; a value of any other type is not one of ours.
+    return value if isinstance(value, str) else None

@@ -19,7 +19,9 @@ from model_jobs.warehouse.settings import credential_variables, uses_local_snowf
 def snowflake_resource_from_env() -> SnowflakeResource:
     if not uses_local_snowflake():
         # EnvVar keeps the secret out of the definitions: Dagster resolves it in the run worker.
-        return SnowflakeResource(**{field: EnvVar(name) for field, name in credential_variables().items()})
+        # Any: every config field takes an EnvVar in place of its value, which the signature does not say.
+        credentials: dict[str, Any] = {field: EnvVar(name) for field, name in credential_variables().items()}
+        return SnowflakeResource(**credentials)
     # The embedded Snowflake accepts any credentials; these are not secrets.
     return SnowflakeResource(
         account="local",

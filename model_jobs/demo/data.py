@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 COUNTRIES = ["de", "fr", "nl", "es", "it", "at", "ch", "se"]
 PRODUCTS = {
@@ -19,17 +20,22 @@ STATUSES = ["DELIVERED", "DELIVERED", "DELIVERED", "SHIPPED", "CANCELLED"]
 DOMAINS = ["example.com", "mail.example", "shop.example"]
 START = datetime(2026, 1, 1, 8, 0, 0)
 
+# A row of a demo table, columns as in seed.COLUMNS: each column has its own type (ids, names,
+# timestamps, prices), which one tuple type for every table cannot spell out.
+Row = tuple[Any, ...]
 
-def generate(seed: int, customers: int, orders: int) -> dict[str, list[tuple]]:
+
+def generate(seed: int, customers: int, orders: int) -> dict[str, list[Row]]:
     """Rows for CUSTOMERS, ORDERS and ORDER_ITEMS (column order as in demo_tables)."""
     rng = random.Random(seed)
-    customer_rows = []
+    customer_rows: list[Row] = []
     for customer_id in range(1, customers + 1):
         signed_up = START + timedelta(days=rng.randrange(0, 300), minutes=rng.randrange(0, 1440))
         name = f"Customer {customer_id:04d}"
         email = f"customer{customer_id}@{rng.choice(DOMAINS)}"
         customer_rows.append((customer_id, name, email, rng.choice(COUNTRIES), signed_up))
-    order_rows, item_rows = [], []
+    order_rows: list[Row] = []
+    item_rows: list[Row] = []
     for order_id in range(1, orders + 1):
         ordered_at = START + timedelta(days=rng.randrange(0, 320), minutes=rng.randrange(0, 1440))
         updated_at = ordered_at + timedelta(hours=rng.randrange(0, 72))

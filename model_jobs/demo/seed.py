@@ -17,8 +17,9 @@ from model_jobs.compile.sql import (
     create_database_if_not_exists,
     create_schema_if_not_exists,
 )
-from model_jobs.demo.data import generate
+from model_jobs.demo.data import Row, generate
 from model_jobs.identifiers import DIALECT, TableName, ident
+from model_jobs.runtime.statements import Connection
 
 COLUMNS = {
     "CUSTOMERS": [
@@ -52,7 +53,7 @@ SAMPLE = {
 }
 SAMPLE["ORDER_ITEMS"] = [r for r in DEV["ORDER_ITEMS"] if r[0] in {o[0] for o in SAMPLE["ORDERS"]}]
 
-DEMO_TABLES: dict[TableName, list[tuple]] = {
+DEMO_TABLES: dict[TableName, list[Row]] = {
     **{TableName("DATALAKE_DEV", "RAW", t): rows for t, rows in DEV.items()},
     **{TableName("DATALAKE_DEV", "SAMPLE", t): rows for t, rows in SAMPLE.items()},
     TableName("DATALAKE_PRD", "RAW", "ORDERS"): PRD["ORDERS"],
@@ -61,7 +62,7 @@ DEMO_TABLES: dict[TableName, list[tuple]] = {
 }
 
 
-def _literal(value) -> exp.Expr:
+def _literal(value: object) -> exp.Expr:
     if isinstance(value, (int, float)):
         return exp.Literal.number(value)
     return exp.Literal.string(str(value))
@@ -78,7 +79,7 @@ def _create_table(table: TableName) -> str:
     return exp.Create(this=schema, kind="TABLE", replace=True).sql(dialect=DIALECT)
 
 
-def _insert(table: TableName, rows: list[tuple]) -> str:
+def _insert(table: TableName, rows: list[Row]) -> str:
     values = exp.values([tuple(_literal(v) for v in row) for row in rows])
     return exp.insert(values, table.to_sqlglot()).sql(dialect=DIALECT)
 
@@ -90,7 +91,7 @@ def _databases(project: CompiledProject | None) -> list[str]:
     return sorted(names)
 
 
-def seed(connection, project: CompiledProject | None = None) -> dict[str, int]:
+def seed(connection: Connection, project: CompiledProject | None = None) -> dict[str, int]:
     """Create the demo databases and raw tables; returns rows loaded per table."""
     cursor = connection.cursor()
     for database in _databases(project):

@@ -96,7 +96,9 @@ def _load_environments(root: Path, errors: ErrorCollector) -> EnvironmentsFile |
         errors.add(path, "", "missing: every job_specs folder needs environments.yaml")
         return None
     doc = _document(path, errors)
-    parsed = doc and parse_document(doc, EnvironmentsFile, errors)
+    if doc is None:
+        return None
+    parsed = parse_document(doc, EnvironmentsFile, errors)
     if parsed and parsed.design_environment not in parsed.environments:
         errors.add(
             path,
@@ -112,7 +114,7 @@ def _load_sources(root: Path, errors: ErrorCollector) -> dict[TableName, SourceS
     if not path.is_file():
         return {}
     doc = _document(path, errors)
-    parsed = doc and parse_document(doc, SourcesFile, errors)
+    parsed = parse_document(doc, SourcesFile, errors) if doc else None
     return {TableName.parse(k): v for k, v in parsed.sources.items()} if parsed else {}
 
 
@@ -134,7 +136,7 @@ def _load_models(root: Path, errors: ErrorCollector) -> tuple[dict[str, Model], 
             invalid.add(directory.name)
             continue
         doc = _document(meta_path, errors)
-        spec = doc and parse_document(doc, ModelSpec, errors)
+        spec = parse_document(doc, ModelSpec, errors) if doc else None
         if spec:
             models[directory.name] = Model(directory.name, spec, directory, tuple(tags), frozenset(broken))
         else:
@@ -155,8 +157,8 @@ def _load_jobs(
     jobs_dir = root / JOBS_DIR
     for path in sorted(jobs_dir.glob("*.yaml")) if jobs_dir.is_dir() else []:
         doc = _document(path, errors)
-        parsed = doc and parse_document(doc, JobsFile, errors)
-        if not parsed:
+        parsed = parse_document(doc, JobsFile, errors) if doc else None
+        if doc is None or parsed is None:
             continue
         model = models.get(parsed.model)
         if parsed.model in invalid_models:

@@ -49,7 +49,7 @@ TYPE_FAMILIES: dict[str, str] = {
 }
 
 
-def _pattern(regex: re.Pattern[str], rule: str):
+def _pattern(regex: re.Pattern[str], rule: str) -> AfterValidator:
     def check(value: str) -> str:
         if not regex.match(value):
             raise ValueError(f"{value!r} is not allowed: use {rule}")
@@ -58,7 +58,7 @@ def _pattern(regex: re.Pattern[str], rule: str):
     return AfterValidator(check)
 
 
-def _editor_schema(pattern: str, rule: str, **extra) -> WithJsonSchema:
+def _editor_schema(pattern: str, rule: str, **extra: object) -> WithJsonSchema:
     """What the published JSON Schema (model_jobs.specs.json_schema) says about a string the
     validators here check: JSON Schema cannot run them, so it gets the same rule as a pattern.
     Only the schema changes; validation and its messages stay with the validators."""

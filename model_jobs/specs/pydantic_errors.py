@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from model_jobs.specs import models as spec_models
 from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.yaml_source import YamlDocument
+
+SpecModel = TypeVar("SpecModel", bound=BaseModel)
+Loc = tuple[int | str, ...]
 
 _SPEC_MODEL_NAMES = {
     name for name, value in vars(spec_models).items() if isinstance(value, type) and issubclass(value, BaseModel)
@@ -35,7 +39,7 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The spec model class found by following `loc` from `root`, if any."""
     current: Any = root
     for part in loc:
@@ -59,7 +63,7 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def describe(error: dict, root: type[BaseModel]) -> str:
+def describe(error: ErrorDetails, root: type[BaseModel]) -> str:
     kind = error["type"]
     loc = tuple(error["loc"])
     if kind == "extra_forbidden":
@@ -86,20 +90,20 @@ def describe(error: dict, root: type[BaseModel]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def field_path(loc: tuple) -> str:
+def field_path(loc: Loc) -> str:
     parts = [str(p) for p in loc if p != "[key]"]
     return ".".join(parts)
 
 
-def _is_union_member(part) -> bool:
+def _is_union_member(part: int | str) -> bool:
     # pydantic names the member of a union an error came from: a model class or `literal[...]`.
     return isinstance(part, str) and (part.startswith("literal[") or part in _SPEC_MODEL_NAMES)
 
 
-def _without_union_noise(errors: list[dict]) -> list[dict]:
+def _without_union_noise(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """For `section: {...} | false`, report what is wrong with the section, not also that it is
     not `false`; and drop the member names pydantic puts into the location."""
-    kept = []
+    kept: list[ErrorDetails] = []
     for error in errors:
         loc = tuple(error["loc"])
         literal_at = next((i for i, p in enumerate(loc) if isinstance(p, str) and p.startswith("literal[")), None)
@@ -111,7 +115,7 @@ def _without_union_noise(errors: list[dict]) -> list[dict]:
     return kept
 
 
-def parse_document(doc: YamlDocument, model: type[BaseModel], errors: ErrorCollector) -> BaseModel | None:
+def parse_document(doc: YamlDocument, model: type[SpecModel], errors: ErrorCollector) -> SpecModel | None:
     """Validate a whole YAML document against `model`; record every error, return None on any."""
     if not isinstance(doc.data, dict):
         got = "an empty file" if doc.data is None else type(doc.data).__name__

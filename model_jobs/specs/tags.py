@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.models import TAG_NAME
@@ -34,8 +35,16 @@ class Tag:
     path: Path
 
 
-def _read_lock(lock: Path, errors: ErrorCollector) -> list[dict]:
-    entries: list[dict] = []
+class _LockEntry(TypedDict):
+    tag: str
+    sha256: str
+    created: str
+    message: str
+    line: int  # of tags.lock
+
+
+def _read_lock(lock: Path, errors: ErrorCollector) -> list[_LockEntry]:
+    entries: list[_LockEntry] = []
     seen: set[str] = set()
     for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():
@@ -75,7 +84,15 @@ def _read_lock(lock: Path, errors: ErrorCollector) -> list[dict]:
             errors.add(lock, "tag", f"tag {entry['tag']!r} is listed twice", number)
             continue
         seen.add(entry["tag"])
-        entries.append({**entry, "line": number})
+        entries.append(
+            _LockEntry(
+                tag=entry["tag"],
+                sha256=entry["sha256"],
+                created=entry["created"],
+                message=entry["message"],
+                line=number,
+            )
+        )
     return entries
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from model_jobs.compile.compiled_project import CompiledProject, design_targets, job_targets
 from model_jobs.compile.references import parse_model_sql
 from model_jobs.errors import CommandError, ModelSqlError, SpecErrors
+from model_jobs.identifiers import TableName
 from model_jobs.project import load_project
 from model_jobs.specs.loader import WORKING_SQL, SpecSet
 from model_jobs.specs.models import LATEST, TAG_NAME
@@ -54,7 +55,7 @@ def check_still_valid(root: Path, action: str) -> CompiledProject:
         raise CommandError(f"{action} would make job_specs invalid, so nothing was changed:\n{_details(exc)}") from exc
 
 
-def _known_tables(specs: SpecSet, model: str) -> set:
+def _known_tables(specs: SpecSet, model: str) -> set[TableName]:
     """Tables a model may read: declared sources and other models' design-environment targets."""
     return set(specs.sources) | {
         t for t, owner in design_targets(job_targets(specs), specs.design_environment).items() if owner != model

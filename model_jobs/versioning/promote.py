@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from model_jobs.errors import CommandError
-from model_jobs.specs.loader import JobEntry
+from model_jobs.specs.loader import JobEntry, SpecSet
 from model_jobs.specs.models import LATEST
 from model_jobs.versioning.deploy import check_still_valid, load_valid_project
 from model_jobs.versioning.files import FileChanges
@@ -34,7 +34,7 @@ class Promotion:
         return self.old_tag != self.new_tag
 
 
-def _mapping_value(node: yaml.Node, key: str) -> yaml.Node | None:
+def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if not isinstance(node, yaml.MappingNode):
         return None
     return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
@@ -62,7 +62,7 @@ def replace_tag(text: str, environment: str, tag: str) -> tuple[str, int]:
     return text[:start] + render_tag(tag, node) + text[end:], node.start_mark.line + 1
 
 
-def _job(specs, model: str, environment: str) -> JobEntry:
+def _job(specs: SpecSet, model: str, environment: str) -> JobEntry:
     if model not in specs.models:
         raise CommandError(f"unknown model {model!r}; known: {', '.join(specs.models) or '(none)'}")
     if environment not in specs.environments:

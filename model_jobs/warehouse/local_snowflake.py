@@ -18,8 +18,12 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from model_jobs.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 PORT_ENV = "MODEL_JOBS_LOCAL_SNOWFLAKE_PORT"
 DATA_DIR_ENV = "MODEL_JOBS_LOCAL_SNOWFLAKE_DIR"
@@ -41,7 +45,7 @@ def configured_data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
 
 
-def _app(data_dir: Path | None):
+def _app(data_dir: Path | None) -> Starlette:
     # fakesnow's package exports a function named `server` and has a submodule of the same
     # name; import_module returns the submodule whichever was bound first.
     server_module = importlib.import_module("fakesnow.server")
@@ -59,8 +63,8 @@ def _app(data_dir: Path | None):
     # earlier runs so their databases are there after a restart.
     for db_file in sorted(data_dir.glob("*.db")) if data_dir is not None else []:
         shared.connect(database=db_file.stem).close()
-    server_module.shared_fs = shared
-    return server_module.app
+    server_module.shared_fs = shared  # type: ignore[attr-defined]  # fakesnow.server's global, replaced on purpose
+    return cast("Starlette", server_module.app)  # import_module returns an untyped module
 
 
 def is_listening(port: int, host: str = HOST) -> bool:
@@ -80,7 +84,7 @@ def wait_until_listening(port: int, timeout: float = 30.0) -> None:
 def free_port() -> int:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])  # (host, port) of an AF_INET socket
 
 
 def serve(port: int, data_dir: Path) -> None:
@@ -107,7 +111,7 @@ def running_in_thread(port: int | None = None, data_dir: Path | None = None) -> 
         thread.join(timeout=10)
 
 
-def start_process(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen:
+def start_process(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen[bytes]:
     """Serve from a child process (make dev), so Dagster's processes can all reach it."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from dagster import AssetKey
 
 from model_jobs.defs.build import build_definitions
@@ -58,11 +59,13 @@ def dagster_validate(env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a fresh `dagster` process
 def test_dagster_definitions_validate_passes():
     result = dagster_validate()
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a fresh `dagster` process
 def test_code_location_refuses_to_load_invalid_specs(specs_copy):
     jobs = specs_copy / "jobs" / "orders_enriched.yaml"
     jobs.write_text(jobs.read_text().replace('tag: "2026.1"', 'tag: "2025.9"'))

@@ -51,7 +51,7 @@ def test_source_schema_mismatch_fails_clearly_and_writes_nothing(specs_copy, que
     assert snapshot(query, "ANALYTICS_PRD.MARTS.CUSTOMERS_DIM_SCHEMA_TEST") == before
 
 
-def test_missing_source_table_names_it(specs_copy, instance):
+def test_missing_source_table_names_it(specs_copy, warehouse, instance):
     rewrite(specs_copy / "jobs" / "customers_dim.yaml", "DATALAKE_PRD.CRM.CUSTOMERS", "DATALAKE_PRD.CRM.NOPE")
     outcome = run(specs_copy, "customers_dim", "marketing_prd", instance)
     assert not outcome.ok
