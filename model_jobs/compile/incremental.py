@@ -8,7 +8,7 @@ from typing import get_args
 
 from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.loader import JobEntry
-from model_jobs.specs.models import SchemaChangePolicy, Strategy, duration_seconds
+from model_jobs.specs.models import SchemaChangePolicy, SqlChangePolicy, Strategy, duration_seconds
 
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 
@@ -20,6 +20,7 @@ class Incremental:
     unique_key: tuple[str, ...] = ()
     lookback_seconds: int = 0
     on_schema_change: SchemaChangePolicy = "fail"
+    on_sql_change: SqlChangePolicy = "full_refresh"
 
     def to_metadata(self) -> dict[str, object]:
         return {
@@ -28,6 +29,7 @@ class Incremental:
             "unique_key": list(self.unique_key),
             "lookback_seconds": self.lookback_seconds,
             "on_schema_change": self.on_schema_change,
+            "on_sql_change": self.on_sql_change,
         }
 
 
@@ -44,6 +46,9 @@ def resolve_incremental(entry: JobEntry, errors: ErrorCollector) -> tuple[bool, 
     unique_key = next((s.unique_key for s in layers if s.unique_key is not None), [])
     lookback = next((s.lookback for s in layers if s.lookback is not None), "0s")
     policy: SchemaChangePolicy = next((s.on_schema_change for s in layers if s.on_schema_change is not None), "fail")
+    on_sql_change: SqlChangePolicy = next(
+        (s.on_sql_change for s in layers if s.on_sql_change is not None), "full_refresh"
+    )
     field = f"jobs.{entry.environment}.incremental"
     line = entry.line("incremental") or entry.line()
     problems = []
@@ -63,4 +68,5 @@ def resolve_incremental(entry: JobEntry, errors: ErrorCollector) -> tuple[bool, 
         unique_key=tuple(unique_key),
         lookback_seconds=duration_seconds(lookback),
         on_schema_change=policy,
+        on_sql_change=on_sql_change,
     )

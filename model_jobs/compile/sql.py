@@ -7,6 +7,7 @@ the only literal (the table comment) is escaped by sqlglot too: no spec value is
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlglot import exp
 
@@ -33,10 +34,53 @@ def render(expression: exp.Expr) -> str:
 
 
 def table_comment(model: str, environment: str, tag: str, sha256: str) -> str:
+    """What every target says about the SQL that built it (read back by `built_by`)."""
     return json.dumps(
         {"model_jobs": {"model": model, "environment": environment, "tag": tag, "sql_sha256": sha256}},
         sort_keys=True,
     )
+
+
+@dataclass(frozen=True)
+class BuiltBy:
+    tag: str
+    sha256: str
+
+
+def built_by(comment: object) -> BuiltBy | None:
+    """The tag and SQL sha256 a target's comment records; None when it records none (a table made
+    by something else, or a comment edited by hand)."""
+    if not isinstance(comment, str):
+        return None
+    try:
+        recorded = json.loads(comment)["model_jobs"]
+        tag, sha256 = recorded["tag"], recorded["sql_sha256"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return BuiltBy(tag, sha256) if isinstance(tag, str) and isinstance(sha256, str) else None
+
+
+def set_table_comment(table: TableName, comment: str) -> str:
+    return render(
+        exp.Alter(
+            this=table.to_sqlglot(),
+            kind="TABLE",
+            actions=[exp.AlterSet(expressions=[exp.SchemaCommentProperty(this=exp.Literal.string(comment))])],
+        )
+    )
+
+
+def table_comment_of(table: TableName) -> exp.Subquery:
+    """The table's comment, as a scalar subquery over its database's INFORMATION_SCHEMA. The
+    schema and table names are validated identifiers, compared as string literals sqlglot escapes."""
+    tables = exp.Table(
+        this=exp.to_identifier("TABLES"), db=exp.to_identifier("INFORMATION_SCHEMA"), catalog=ident(table.database)
+    )
+    condition = exp.and_(
+        exp.EQ(this=exp.column("TABLE_SCHEMA"), expression=exp.Literal.string(table.schema)),
+        exp.EQ(this=exp.column("TABLE_NAME"), expression=exp.Literal.string(table.table)),
+    )
+    return exp.select(exp.column("COMMENT")).from_(tables).where(condition).subquery()
 
 
 def create_or_replace_table_as(target: TableName, query: exp.Expr, comment: str) -> str:

@@ -133,6 +133,7 @@ def _incremental_metadata(settings: Incremental, result: IncrementalOutcome) -> 
         "rows_deleted": result.rows_deleted,
         **({"rows_staged": result.rows_staged} if result.rows_staged is not None else {}),
         **({"schema_changes": MetadataValue.json(result.schema_changes)} if result.schema_changes else {}),
+        **({"sql_change": result.sql_change} if result.sql_change else {}),
     }
 
 

@@ -17,7 +17,14 @@ from typing import Any, Literal
 from model_jobs.compile import incremental_sql as sql
 from model_jobs.compile.compiled_project import ResolvedJob
 from model_jobs.compile.incremental import Incremental
-from model_jobs.compile.sql import create_schema_if_not_exists, render
+from model_jobs.compile.sql import (
+    BuiltBy,
+    built_by,
+    create_schema_if_not_exists,
+    render,
+    set_table_comment,
+    table_comment,
+)
 from model_jobs.errors import DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.catalog import run_probe
@@ -41,6 +48,7 @@ class IncrementalOutcome:
     rows_updated: int = 0
     rows_deleted: int = 0
     schema_changes: list[str] = field(default_factory=list)
+    sql_change: str | None = None  # set when rows the earlier SQL wrote were kept (on_sql_change: keep_rows)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,10 @@ class IncrementalRun:
             return self.full_build("the target does not exist yet", found)
         if found.state is None or found.output is None:  # the output is known whenever the state is
             return self._target_without_watermark(found)
+        recorded = built_by(found.state.comment)
+        sql_change = self._sql_change(recorded)
+        if sql_change and self.settings.on_sql_change == "full_refresh":
+            return self.full_build(f"{sql_change} (on_sql_change: full_refresh)", found)
         before, with_watermark, rows_before = found.state.watermark, found.state.rows_with_watermark, found.state.rows
         if not rows_before:
             return self.full_build("the target has no rows", found)
@@ -136,6 +148,12 @@ class IncrementalRun:
             for name in added:  # undo what DDL committed on its own
                 self.statements.execute("alter", sql.drop_column(target, name))
             raise
+        tag = self.job.tag
+        if recorded != BuiltBy(tag.name, tag.sha256):  # the comment names the tag whose rows were added last
+            comment = table_comment(self.job.model, self.job.environment, tag.name, tag.sha256)
+            self.statements.execute("comment", set_table_comment(target, comment))
+        if sql_change:
+            self.log(f"{sql_change}: the target keeps the rows the earlier SQL wrote (on_sql_change: keep_rows)")
         return IncrementalOutcome(
             mode="incremental",
             rows_written=rows_before + applied.inserted - applied.deleted,
@@ -147,7 +165,23 @@ class IncrementalRun:
             rows_updated=applied.updated,
             rows_deleted=applied.deleted,
             schema_changes=changes,
+            sql_change=f"{sql_change}; rows the earlier SQL wrote were kept (on_sql_change: keep_rows)"
+            if sql_change
+            else None,
         )
+
+    def _sql_change(self, recorded: BuiltBy | None) -> str | None:
+        """Why the rows in the target may not be what this run's SQL selects; None when the
+        target records this very SQL."""
+        tag = self.job.tag
+        if recorded is None:
+            return "the target does not record which SQL built it (its comment was changed or removed)"
+        if recorded.sha256 != tag.sha256:
+            return (
+                f"the SQL changed: the target was built by tag {recorded.tag} (sha256 {recorded.sha256[:12]}…), "
+                f"this run runs tag {tag.name} (sha256 {tag.sha256[:12]}…)"
+            )
+        return None
 
     def _target_without_watermark(self, found: Preflight) -> IncrementalOutcome:
         if self.settings.on_schema_change == "full_refresh":

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from snowflake.connector.errors import ProgrammingError
+from sqlglot import exp
 
 from model_jobs.compile import incremental_sql
 from model_jobs.compile.compiled_project import ResolvedJob
-from model_jobs.identifiers import TableName
+from model_jobs.compile.sql import table_comment_of
+from model_jobs.identifiers import TableName, ident
 from model_jobs.runtime.catalog import read_information_schema, run_probe
 from model_jobs.runtime.source_check import check_sources
 from model_jobs.runtime.statements import Statements
@@ -28,6 +30,7 @@ class TargetState:
     watermark: Any  # the highest watermark; meaningless when no row has one
     rows_with_watermark: int
     rows: int
+    comment: str | None  # the table comment: which tag and SQL built the target (compile.sql.built_by)
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName
     state = None
     if job.incremental is not None:
         relations.append(job.target.to_sqlglot())
-        state = incremental_sql.target_state(job.target, job.incremental.watermark)
+        state = incremental_sql.target_state(job.target, job.incremental.watermark).select(
+            exp.alias_(table_comment_of(job.target), ident("COMMENT"))
+        )
     try:
         probed = run_probe(statements, relations, state)
     except ProgrammingError as error:

@@ -26,6 +26,7 @@ Purpose = Literal[
     "alter",  # columns added to (or removed from, on undo) the target
     "apply",  # MERGE, DELETE, INSERT and the transaction around them
     "drop",  # the staging table, dropped
+    "comment",  # the target's comment, when an incremental run of a new tag kept the earlier rows
 ]
 
 

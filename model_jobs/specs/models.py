@@ -157,6 +157,7 @@ Duration = Annotated[StrictStr, AfterValidator(_duration), _editor_schema(DURATI
 
 Strategy = Literal["append", "merge", "delete_insert"]
 SchemaChangePolicy = Literal["fail", "append_new_columns", "full_refresh"]
+SqlChangePolicy = Literal["full_refresh", "keep_rows"]
 
 
 class Strict(BaseModel):
@@ -236,6 +237,13 @@ class IncrementalSpec(Strict):
         default=None,
         description="When the model's columns differ from the target's: fail (default), add the new "
         "columns, or rebuild the whole target.",
+    )
+    on_sql_change: SqlChangePolicy | None = Field(
+        default=None,
+        description="When the job runs SQL other than the SQL that built its target (a new tag): "
+        "full_refresh (default) rebuilds the target, so it holds exactly what the new SQL selects; "
+        "keep_rows applies only new rows and keeps those the earlier SQL wrote (the run's metadata "
+        "says so).",
     )
 
 

@@ -130,12 +130,17 @@ def test_rows_later_than_the_lookback_are_missed_until_a_full_refresh(p):
     assert p.rows() == p.expected(project)
 
 
+# Schema-change policies matter when a new tag keeps the rows of the old one (on_sql_change:
+# keep_rows); by default a new tag rebuilds the target (test_sql_change.py).
+KEEP_ROWS = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, on_sql_change: keep_rows}"
+
+
 def test_schema_change_fail_policy(p):
-    project = p.write(MERGE)
+    project = p.write(KEEP_ROWS)
     p.create_source([(1, "a", at(0))])
     p.run(project)
     before = p.rows()
-    project = p.write(MERGE, sql="SELECT ID, V, UPDATED_AT, UPPER(V) AS V_UPPER FROM {source}\n", tag="v2")
+    project = p.write(KEEP_ROWS, sql="SELECT ID, V, UPDATED_AT, UPPER(V) AS V_UPPER FROM {source}\n", tag="v2")
     with pytest.raises(SchemaChanged) as info:
         p.run(project)
     assert "the model's columns differ from" in str(info.value)
@@ -144,7 +149,7 @@ def test_schema_change_fail_policy(p):
 
 
 def test_schema_change_append_new_columns(p):
-    settings = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, on_schema_change: append_new_columns}"
+    settings = KEEP_ROWS.replace("}", ", on_schema_change: append_new_columns}")
     project = p.write(settings)
     p.create_source([(1, "a", at(0))])
     p.run(project)
@@ -166,7 +171,7 @@ def test_schema_change_append_new_columns(p):
 
 
 def test_schema_change_full_refresh_policy(p):
-    settings = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, on_schema_change: full_refresh}"
+    settings = KEEP_ROWS.replace("}", ", on_schema_change: full_refresh}")
     project = p.write(settings)
     p.create_source([(1, "a", at(0))])
     p.run(project)
@@ -179,7 +184,7 @@ def test_schema_change_full_refresh_policy(p):
 
 
 def test_retyped_column_fails_even_when_appending_columns(p):
-    settings = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, on_schema_change: append_new_columns}"
+    settings = KEEP_ROWS.replace("}", ", on_schema_change: append_new_columns}")
     project = p.write(settings)
     p.create_source([(1, "a", at(0))])
     p.run(project)
