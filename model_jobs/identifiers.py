@@ -19,9 +19,17 @@ IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 IDENTIFIER_RULE = "letters, digits, '_' and '$', starting with a letter or '_' (at most 255)"
 
 
+def normalize_identifier_or_none(value: str) -> str | None:
+    """The canonical spelling, or None when `value` is not a valid identifier."""
+    try:
+        return normalize_identifier(value)
+    except InvalidIdentifier:
+        return None
+
+
 def normalize_identifier(value: str) -> str:
     """Validate one identifier and return its canonical (upper-case) spelling."""
-    if not isinstance(value, str) or not IDENTIFIER_PATTERN.match(value):
+    if not isinstance(value, str) or not IDENTIFIER_PATTERN.fullmatch(value):
         raise InvalidIdentifier(f"{value!r} is not a valid Snowflake identifier: use {IDENTIFIER_RULE}")
     return value.upper()
 

@@ -231,7 +231,7 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
         cache_key = (entry.model, tag.name)
         if cache_key not in parsed_by_tag:
             try:
-                parsed_by_tag[cache_key] = cache.parse(tag.sql, tag.sha256)
+                parsed_by_tag[cache_key] = cache.parse(tag.sql)
             except ModelSqlError as exc:
                 errors.add(tag.path, "", exc.message, exc.line)
                 parsed_by_tag[cache_key] = None

@@ -19,10 +19,11 @@ import tempfile
 from pathlib import Path
 
 import sqlglot
+from sqlglot import TokenType
 
 from model_jobs.compile import references
 from model_jobs.compile.references import ParsedSql, parse_model_sql
-from model_jobs.identifiers import TableName
+from model_jobs.identifiers import DIALECT, TableName
 
 CACHE_DIR_ENV = "MODEL_JOBS_CACHE_DIR"
 
@@ -46,6 +47,30 @@ def default_cache_file() -> Path | None:
     return directory / f"table-references-{_cache_key()}.json"
 
 
+_NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+
+
+def _dotted_names(sql: str) -> set[TableName]:
+    """Every three-part dotted name in the SQL's tokens, canonical: a superset of the tables it
+    reads (a three-part column reference is one too). Tokenizing costs a fifth of parsing."""
+    tokens = sqlglot.tokenize(sql, read=DIALECT)
+    names = set()
+    for i in range(len(tokens) - 4):
+        first, dot, second, dot2, third = tokens[i : i + 5]
+        if dot.token_type == TokenType.DOT == dot2.token_type and all(
+            t.token_type in _NAME_TOKENS for t in (first, second, third)
+        ):
+            names.add(
+                TableName(
+                    *(
+                        t.text if t.token_type == TokenType.IDENTIFIER else t.text.upper()
+                        for t in (first, second, third)
+                    )
+                )
+            )
+    return names
+
+
 class ReferenceCache:
     def __init__(self, path: Path | None):
         self.path = path
@@ -59,16 +84,22 @@ class ReferenceCache:
             except (OSError, ValueError):
                 self._entries = {}  # unreadable or corrupt: start empty, everything gets parsed
 
-    def parse(self, sql: str, sha256: str) -> ParsedSql:
-        """The tables `sql` reads: from the cache when known, else parsed (and remembered)."""
-        cached = self._entries.get(sha256)
-        # Parts are kept as written (a quoted name may be lower case), not re-validated.
+    def parse(self, sql: str) -> ParsedSql:
+        """The tables `sql` reads: from the cache when known and plausible, else parsed (and
+        remembered). Entries are keyed by the SQL's own sha256, computed here."""
+        key = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+        cached = self._entries.get(key)
         if isinstance(cached, list) and all(
             isinstance(p, list) and len(p) == 3 and all(isinstance(x, str) for x in p) for p in cached
         ):
-            return ParsedSql(sql, tuple(TableName(*parts) for parts in cached))
+            tables = tuple(TableName(*parts) for parts in cached)
+            # An entry must name only tables the SQL spells out: a planted or stale entry is parsed
+            # again instead. (One that leaves a table out cannot make a run read it unmapped:
+            # remap_tables refuses a table it has no location for.)
+            if set(tables) <= _dotted_names(sql):
+                return ParsedSql(sql, tables)
         tables = parse_model_sql(sql).tables
-        self._entries[sha256] = [list(t.parts) for t in tables]
+        self._entries[key] = [list(t.parts) for t in tables]
         self._dirty = True
         # The syntax tree is dropped: thousands of them held from load to run slow every later
         # garbage collection, and the one a run needs is parsed again in a millisecond.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from model_jobs.compile.references import ParsedSql, table_name_of, table_nodes
+from model_jobs.errors import ModelSqlError
 from model_jobs.identifiers import DIALECT, TableName, ident
 
 
@@ -20,9 +21,9 @@ def remap_tables(parsed: ParsedSql, reads: dict[TableName, TableName]) -> exp.Ex
     expression = parsed.expression.copy()
     for node in table_nodes(expression):
         name = table_name_of(node)
-        actual = reads[name] if name is not None else None
-        if actual is None:
-            continue
+        actual = reads.get(name) if name is not None else None
+        if actual is None:  # parse_model_sql lets no such table through: never run one unmapped
+            raise ModelSqlError(f"no location for table {node.sql(dialect=DIALECT)!r}: the SQL was not checked")
         node.set("catalog", ident(actual.database))
         node.set("db", ident(actual.schema))
         node.set("this", ident(actual.table))

@@ -124,7 +124,7 @@ def _load_models(root: Path, errors: ErrorCollector) -> tuple[dict[str, Model], 
     invalid: set[str] = set()
     models_dir = root / MODELS_DIR
     for directory in sorted(p for p in models_dir.glob("*") if p.is_dir()) if models_dir.is_dir() else []:
-        if not MODEL_NAME.match(directory.name):
+        if not MODEL_NAME.fullmatch(directory.name):
             errors.add(
                 directory, "", "model folder names must be lower-case letters, digits and '_', starting with a letter"
             )

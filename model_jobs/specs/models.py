@@ -51,7 +51,7 @@ TYPE_FAMILIES: dict[str, str] = {
 
 def _pattern(regex: re.Pattern[str], rule: str) -> AfterValidator:
     def check(value: str) -> str:
-        if not regex.match(value):
+        if not regex.fullmatch(value):
             raise ValueError(f"{value!r} is not allowed: use {rule}")
         return value
 
@@ -141,7 +141,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def duration_seconds(value: str) -> int:
-    match = DURATION.match(value.strip())
+    match = DURATION.fullmatch(value.strip())
     if not match:
         raise ValueError(f"{value!r} is not a duration: use {DURATION_RULE}")
     return int(match.group(1)) * _SECONDS[match.group(2)]

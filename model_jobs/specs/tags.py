@@ -71,7 +71,7 @@ def _read_lock(lock: Path, errors: ErrorCollector) -> list[_LockEntry]:
                 number,
             )
             continue
-        if not TAG_NAME.match(entry["tag"]) or entry["tag"] == "latest":
+        if not TAG_NAME.fullmatch(entry["tag"]) or entry["tag"] == "latest":
             errors.add(
                 lock,
                 "tag",

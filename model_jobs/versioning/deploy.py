@@ -65,7 +65,7 @@ def _known_tables(specs: SpecSet, model: str) -> set[TableName]:
 def check_tag_name(name: str, existing: list[str], lock: Path) -> None:
     if name == LATEST:
         raise CommandError(f"'{LATEST}' is reserved: jobs use it to follow the newest tag; choose another name")
-    if not TAG_NAME.match(name):
+    if not TAG_NAME.fullmatch(name):
         raise CommandError(
             f"tag name {name!r} is not allowed: use letters, digits, '.', '_' and '-' (no spaces or slashes)"
         )

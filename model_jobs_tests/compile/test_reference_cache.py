@@ -3,6 +3,7 @@ a load finds."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -42,21 +43,43 @@ def test_second_load_uses_the_cache_and_compiles_the_same_sql(cache_dir, monkeyp
         assert second.jobs[key].create_sql == job.create_sql
 
 
-def test_quoted_lower_case_names_survive_the_cache(tmp_path):
+def test_quoted_names_survive_the_cache(tmp_path):
     cache = ReferenceCache(tmp_path / "refs.json")
-    sql = 'SELECT * FROM "raw_db"."events"."page views"'
-    parsed = cache.parse(sql, "abc")
+    sql = 'SELECT * FROM "RAW_DB"."EVENTS"."PAGE_VIEWS"'
+    parsed = cache.parse(sql)
     cache.save()
-    again = ReferenceCache(tmp_path / "refs.json").parse(sql, "abc")
+    again = ReferenceCache(tmp_path / "refs.json").parse(sql)
     assert again.tables == parsed.tables
-    assert again.tables[0].parts == ("raw_db", "events", "page views")
+    assert again.tables[0].parts == ("RAW_DB", "EVENTS", "PAGE_VIEWS")
+
+
+def test_a_planted_entry_is_not_trusted(tmp_path, monkeypatch):
+    """A well-formed entry under the SQL's own hash that names a table the SQL does not read is
+    parsed again, and the parse overwrites it."""
+    sql = "SELECT * FROM DB.S.T"
+    key = hashlib.sha256(sql.encode()).hexdigest()
+    path = tmp_path / "refs.json"
+    path.write_text(json.dumps({key: [["DB", "S", "T"], ["SECRETS", "PRD", "PASSWORDS"]]}))
+    cache = ReferenceCache(path)
+    assert [str(t) for t in cache.parse(sql).tables] == ["DB.S.T"]
+    cache.save()
+    assert json.loads(path.read_text())[key] == [["DB", "S", "T"]]
+
+
+def test_an_entry_is_found_by_the_sql_itself_not_by_a_name_given(tmp_path):
+    path = tmp_path / "refs.json"
+    cache = ReferenceCache(path)
+    cache.parse("SELECT * FROM DB.S.T")
+    cache.save()
+    entries = json.loads(path.read_text())
+    assert list(entries) == [hashlib.sha256(b"SELECT * FROM DB.S.T").hexdigest()]
 
 
 @pytest.mark.parametrize("content", ["not json", '{"abc": "DB.S.T"}', '{"abc": [["A", "B"]]}', "[1, 2]"])
 def test_unreadable_cache_is_ignored(tmp_path, content):
     path = tmp_path / "refs.json"
     path.write_text(content)
-    parsed = ReferenceCache(path).parse("SELECT * FROM DB.S.T", "abc")
+    parsed = ReferenceCache(path).parse("SELECT * FROM DB.S.T")
     assert [str(t) for t in parsed.tables] == ["DB.S.T"]
 
 
@@ -76,6 +99,6 @@ def test_cache_can_be_turned_off(monkeypatch, tmp_path):
 def test_parse_errors_are_not_cached(tmp_path):
     cache = ReferenceCache(tmp_path / "refs.json")
     with pytest.raises(ValueError, match="does not parse"):
-        cache.parse("SELECT FROM WHERE (", "bad")
+        cache.parse("SELECT FROM WHERE (")
     cache.save()
     assert not (tmp_path / "refs.json").exists() or "bad" not in json.loads((tmp_path / "refs.json").read_text())
