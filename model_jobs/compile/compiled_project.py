@@ -7,7 +7,7 @@ model graph has no cycles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,6 +28,7 @@ from model_jobs.compile.sql import (
     render,
     table_comment,
 )
+from model_jobs.compile.targets import check_targets, check_targets_not_read, design_targets, job_targets
 from model_jobs.errors import ModelSqlError
 from model_jobs.identifiers import TableName
 from model_jobs.specs.collector import ErrorCollector
@@ -122,15 +123,6 @@ def _model_graph(jobs: Iterable[ResolvedJob]) -> dict[str, set[str]]:
     return graph
 
 
-def _target(entry: JobEntry, env: EnvironmentSpec) -> TableName:
-    target = entry.spec.target
-    return TableName(
-        target.database or env.target.database,
-        target.schema_ or env.target.schema_,
-        target.table or entry.model.upper(),
-    )
-
-
 def _tag_of(specs: SpecSet, entry: JobEntry) -> Tag:
     model = specs.models[entry.model]
     tag = model.newest_tag if entry.spec.tag == LATEST else model.tag(entry.spec.tag)
@@ -189,37 +181,13 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def job_targets(specs: SpecSet) -> dict[tuple[str, str], TableName]:
-    return {(e.model, e.environment): _target(e, specs.environments[e.environment]) for e in specs.jobs}
-
-
-def design_targets(targets: Mapping[tuple[str, str], TableName], design_environment: str) -> dict[TableName, str]:
-    """Each model's target in the design environment, from every job's target: the table other
-    models name when they read it (and follow into their own environment)."""
-    return {table: model for (model, env), table in targets.items() if env == design_environment}
-
-
 def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None) -> CompiledProject:
     cache = cache or ReferenceCache(None)
     parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
     targets = job_targets(specs)
     model_of_design_target = design_targets(targets, specs.design_environment)
 
-    seen_targets: dict[tuple[str, TableName], JobEntry] = {}
-    for entry in specs.jobs:
-        target = targets[(entry.model, entry.environment)]
-        other = seen_targets.setdefault((entry.environment, target), entry)
-        if other is not entry:
-            # Reported on both jobs: either one may be the one to change.
-            for this, that in ((entry, other), (other, entry)):
-                errors.add(
-                    this.file,
-                    f"jobs.{this.environment}.target",
-                    f"{target} is also the target of "
-                    f"model {that.model!r} in {this.environment!r} ({that.file}:{that.line('target')}); "
-                    "each job needs its own table",
-                    this.line("target"),
-                )
+    check_targets(specs, targets, errors)
 
     targets_by_env: dict[str, dict[str, TableName]] = {}
     for (model, env), target in targets.items():
@@ -272,6 +240,7 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
         )
 
     cache.save()
+    check_targets_not_read(specs, targets, [(key, s) for key, job in jobs.items() for s in job.sources], errors)
     if cycle := _find_cycle(_model_graph(jobs.values())):
         cycle_start = specs.models[cycle[0]]
         errors.add(cycle_start.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")

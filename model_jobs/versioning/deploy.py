@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from model_jobs.compile.compiled_project import CompiledProject, design_targets, job_targets
+from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.references import parse_model_sql
+from model_jobs.compile.targets import design_targets, job_targets
 from model_jobs.errors import CommandError, ModelSqlError, SpecErrors
 from model_jobs.identifiers import TableName
 from model_jobs.project import load_project

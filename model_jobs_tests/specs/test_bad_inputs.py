@@ -530,23 +530,30 @@ def test_two_jobs_in_one_environment_write_the_same_table(specs):
     assert ltv.message.startswith(
         "SANDBOX.MARKETING.CUSTOMERS_DIM is also the target of model 'customers_dim' in 'sandbox' ("
     )
-    assert f"customers_dim.yaml:{dim.line}); each job needs its own table" in ltv.message
+    assert f"customers_dim.yaml:{dim.line}); each Model Job needs its own table" in ltv.message
     assert dim.line == line_of(specs, "jobs/customers_dim.yaml", "  sandbox:")
-    assert f"customer_ltv.yaml:{line}); each job needs its own table" in dim.message
+    assert f"customer_ltv.yaml:{line}); each Model Job needs its own table" in dim.message
 
 
-def test_same_table_in_different_environments_is_fine(specs):
-    """Control: the target check is per environment."""
-    edit(
+def test_same_table_in_different_environments_is_refused(specs):
+    """A sandbox job writing the prd table would overwrite prd: one table, one Model Job."""
+    line = edit(
         specs,
         "jobs/customer_ltv.yaml",
         "target: {table: CUSTOMER_LTV_TRIAL}",
         "target: {database: ANALYTICS_PRD, schema: MARTS}",
     )
-    project = load_project(specs)
-    assert str(project.job("customer_ltv", "sandbox").target) == str(
-        project.job("customer_ltv", "marketing_prd").target
+    errors = spec_errors(specs)
+    assert where(specs, errors) == [
+        ("jobs/customer_ltv.yaml", "jobs.marketing_prd.target"),
+        ("jobs/customer_ltv.yaml", "jobs.sandbox.target"),
+    ]
+    prd, sandbox = errors
+    assert sandbox.line == line
+    assert sandbox.message.startswith(
+        "ANALYTICS_PRD.MARTS.CUSTOMER_LTV is also the target of model 'customer_ltv' in 'marketing_prd' ("
     )
+    assert "in 'sandbox' (" in prd.message
 
 
 # --- all errors at once --------------------------------------------------------------------------
