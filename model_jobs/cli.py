@@ -22,8 +22,13 @@ from model_jobs.warehouse.settings import uses_local_snowflake
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from model_jobs.defs.build import loadable_definitions
+
     path = specs_dir(args.path)
     project = load_project(path)
+    loadable_definitions(project)  # what the code location does next: validate says what it would
+    for warning in project.specs.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s), all valid")
     return 0
 

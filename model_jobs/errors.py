@@ -16,7 +16,7 @@ is not retried. Anything else that escapes is a bug and keeps its traceback.
             └── SchemaChanged
 
 Errors raised while reading specs and turned into `SpecErrors` entries by the loader
-(`InvalidIdentifier`, `ModelSqlError`, `YamlLoadError`) derive from `ModelJobsError` too, so one
+(`InvalidIdentifier`, `ModelSqlError`, `SpecFileError`, `YamlLoadError`) derive from `ModelJobsError` too, so one
 that escapes by mistake is still reported as a message.
 """
 
@@ -100,10 +100,14 @@ class ModelSqlError(ModelJobsError, ValueError):
         self.line = line
 
 
-class YamlLoadError(ModelJobsError):
-    """A spec file is not readable YAML; `line` points at the problem."""
+class SpecFileError(ModelJobsError):
+    """A spec or SQL file cannot be read as text: not a plain file, too large, not UTF-8."""
 
-    def __init__(self, message: str, line: int | None):
+    def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+class YamlLoadError(SpecFileError):
+    """A spec file is not readable YAML; `line` points at the problem."""

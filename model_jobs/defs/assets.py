@@ -8,6 +8,7 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     AssetSpec,
+    DagsterError,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -26,7 +27,7 @@ from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental import Incremental
 from model_jobs.defs.keys import model_key, source_key
 from model_jobs.defs.resources import job_connection
-from model_jobs.errors import RunRefused
+from model_jobs.errors import RunRefused, SpecError, SpecErrors
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.incremental import IncrementalOutcome
 from model_jobs.runtime.materialize import Materialization, materialize
@@ -209,4 +210,15 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
 
 
 def model_assets(project: CompiledProject, specs_revision: str | None = None) -> list[AssetsDefinition]:
-    return [model_asset(project, model, specs_revision) for model in project.model_order()]
+    """One asset per deployed model. A model Dagster refuses is a spec error on its model.yaml
+    (all of them at once), not a stack trace."""
+    assets, problems = [], []
+    for model in project.model_order():
+        try:
+            assets.append(model_asset(project, model, specs_revision))
+        except DagsterError as exc:
+            spec_file = project.specs.models[model].directory / "model.yaml"
+            problems.append(SpecError(spec_file, "", f"Dagster cannot define model {model!r}: {exc}"))
+    if problems:
+        raise SpecErrors(problems)
+    return assets

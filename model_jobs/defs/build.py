@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import DagsterError, Definitions
 
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.defs.assets import model_assets, source_specs
 from model_jobs.defs.deployments import deployment_specs
 from model_jobs.defs.resources import snowflake_resource_from_env
+from model_jobs.errors import SpecError, SpecErrors
 from model_jobs.versioning.lineage import specs_commit
 
 
@@ -17,3 +18,16 @@ def build_definitions(project: CompiledProject) -> Definitions:
         assets=[*source_specs(project), *deployment_specs(project), *model_assets(project, revision)],
         resources={"snowflake": snowflake_resource_from_env()},
     )
+
+
+def loadable_definitions(project: CompiledProject) -> Definitions:
+    """The Definitions, resolved as Dagster resolves them when it loads the code location (the
+    result is cached on the object, so loading does not pay twice). Whatever Dagster refuses that
+    the spec checks let through is reported as a spec error, so `model-jobs validate` and the code
+    location always agree, and say it the same way."""
+    try:
+        defs = build_definitions(project)
+        Definitions.validate_loadable(defs)
+    except DagsterError as exc:
+        raise SpecErrors([SpecError(project.specs.root, "", f"Dagster cannot load these definitions: {exc}")]) from exc
+    return defs

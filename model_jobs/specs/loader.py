@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model_jobs.errors import YamlLoadError
+from model_jobs.errors import SpecError, SpecFileError
 from model_jobs.identifiers import TableName
 from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.models import (
     LATEST,
     MODEL_NAME,
+    RESERVED_MODEL_NAMES,
     EnvironmentsFile,
     EnvironmentSpec,
     JobDefaults,
@@ -77,6 +78,7 @@ class SpecSet:
     # (model, environment) of jobs written but rejected: their errors are already reported, so
     # checks that depend on them must not report a second, misleading "has no job" error.
     rejected_jobs: frozenset[tuple[str, str]] = frozenset()
+    warnings: tuple[SpecError, ...] = ()  # problems that do not stop loading (see ErrorCollector.warn)
 
     def jobs_of(self, model: str) -> list[JobEntry]:
         return [j for j in self.jobs if j.model == model]
@@ -85,7 +87,7 @@ class SpecSet:
 def _document(path: Path, errors: ErrorCollector) -> YamlDocument | None:
     try:
         return load_yaml(path)
-    except YamlLoadError as exc:
+    except SpecFileError as exc:
         errors.add(path, "", exc.message, exc.line)
         return None
 
@@ -124,10 +126,20 @@ def _load_models(root: Path, errors: ErrorCollector) -> tuple[dict[str, Model], 
     invalid: set[str] = set()
     models_dir = root / MODELS_DIR
     for directory in sorted(p for p in models_dir.glob("*") if p.is_dir()) if models_dir.is_dir() else []:
+        if directory.name in RESERVED_MODEL_NAMES:
+            errors.add(
+                directory,
+                "",
+                f"{directory.name!r} is a name Dagster reserves (a Python keyword or one of "
+                "its own, such as context, config or input): rename the model folder",
+            )
+            invalid.add(directory.name)  # its jobs are checked once the folder has a usable name
+            continue
         if not MODEL_NAME.fullmatch(directory.name):
             errors.add(
                 directory, "", "model folder names must be lower-case letters, digits and '_', starting with a letter"
             )
+            invalid.add(directory.name)
             continue
         meta_path = directory / MODEL_FILE
         tags, broken = load_tags(directory, errors)
@@ -262,5 +274,6 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         models=models,
         jobs=jobs,
         rejected_jobs=frozenset(rejected),
+        warnings=tuple(errors.warnings),
     )
     return specs, errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Annotated, Literal
 
@@ -26,7 +27,14 @@ ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 TAG_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 LATEST = "latest"
-OWNER = re.compile(r"^(team:[A-Za-z0-9_ -]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+# Dagster's own rule for owners (an e-mail address as dagster._core.utils.is_valid_email, or team:).
+OWNER = re.compile(r"^(team:[A-Za-z0-9_ -]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,7})$")
+# Names Dagster refuses for an asset's op (Python keywords and a few of its own), so no model may
+# be called so; a test keeps this equal to dagster._core.definitions.utils.DISALLOWED_NAMES.
+RESERVED_MODEL_NAMES = frozenset(
+    {"context", "conf", "config", "meta", "arg_dict", "dict", "input_arg_dict", "output_arg_dict", "int", "str"}
+    | {"float", "bool", "input", "output", "type", *keyword.kwlist}
+)
 GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 # Column types a source may declare, grouped into the families Snowflake reports them as.

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from model_jobs.errors import SpecFileError
 from model_jobs.specs.collector import ErrorCollector
+from model_jobs.specs.files import read_spec_file
 from model_jobs.specs.models import TAG_NAME
 
 LOCK_FILE = "tags.lock"
@@ -46,7 +48,12 @@ class _LockEntry(TypedDict):
 def _read_lock(lock: Path, errors: ErrorCollector) -> list[_LockEntry]:
     entries: list[_LockEntry] = []
     seen: set[str] = set()
-    for number, raw in enumerate(lock.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = read_spec_file(lock)
+    except SpecFileError as exc:
+        errors.add(lock, "", exc.message, exc.line)
+        return entries
+    for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         try:
@@ -102,11 +109,10 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[s
     lock = model_dir / LOCK_FILE
     tags_dir = model_dir / TAGS_DIR
     files = {p.stem: p for p in sorted(tags_dir.glob("*.sql"))} if tags_dir.is_dir() else {}
-    if not lock.is_file():
+    if not lock.exists():
         # A model without tags is fine until a job runs it: `model-jobs deploy` creates the first.
-        if files:
-            errors.add(lock, "", f"missing: {len(files)} tag file(s) exist but no lock records them")
-        return [], set(files)
+        _ignore_unlocked(files, errors)
+        return [], set()
     tags: list[Tag] = []
     broken: set[str] = set()
     for entry in _read_lock(lock, errors):
@@ -115,7 +121,12 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[s
             errors.add(lock, "tag", f"tag {entry['tag']!r} has no file {TAGS_DIR}/{entry['tag']}.sql", entry["line"])
             broken.add(entry["tag"])
             continue
-        sql = path.read_text(encoding="utf-8")
+        try:
+            sql = read_spec_file(path)
+        except SpecFileError as exc:
+            errors.add(path, "", exc.message, exc.line)
+            broken.add(entry["tag"])
+            continue
         digest = sql_sha256(sql)
         if digest != entry["sha256"]:
             errors.add(
@@ -128,14 +139,20 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[s
             broken.add(entry["tag"])
             continue
         tags.append(Tag(entry["tag"], sql, digest, entry["created"], entry["message"], path))
-    for name, path in files.items():
-        errors.add(
-            path,
-            "",
-            f"tag file {name!r} is not recorded in {LOCK_FILE}; tags are created by deploying, not by adding files",
-        )
-        broken.add(name)
+    _ignore_unlocked(files, errors)
     return tags, broken
+
+
+def _ignore_unlocked(files: dict[str, Path], errors: ErrorCollector) -> None:
+    """A tag exists once its lock line does: `deploy` writes the file first and the line last, so
+    a file without a line is a deploy that never finished (or a file added by hand). It is left
+    out, with a warning, rather than making every job of every model unloadable."""
+    for name, path in files.items():
+        errors.warn(
+            path,
+            f"tag file {name!r} is not recorded in {LOCK_FILE} (an interrupted deploy, or a file added by "
+            "hand; tags are created by deploying): ignored. Delete it, or deploy again.",
+        )
 
 
 def lock_line(tag: str, sql: str, created: str, message: str) -> str:

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
 from model_jobs.errors import YamlLoadError
+from model_jobs.specs.files import read_spec_file
 
 Path_ = tuple[str | int, ...]
 
@@ -37,27 +39,44 @@ class YamlDocument:
 # (lines) we report, so files are read with it; the pure-Python one explains syntax errors better
 # (it names a tab, for instance), so a file that fails is read again with it for the message.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_EXPLAINING_LOADER = yaml.SafeLoader
+_ALIASES = "aliases (*name) are not supported in specs: write the value out"
 
 
-def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any) -> Any:
+class _ExplainingLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python loader, refusing an alias where it stands (its line)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
+            raise ComposerError(None, None, _ALIASES, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_EXPLAINING_LOADER = _ExplainingLoader
+
+
+def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any, seen: set[int]) -> Any:
     """Python data for `node`, recording each value's line under its path, in one walk.
 
     Unlike PyYAML's constructor, a key given twice is an error (PyYAML keeps the last one
-    silently, and a spec with a key twice is a mistake)."""
+    silently, and a spec with a key twice is a mistake), and so is an alias: a node met twice is
+    one, and expanding aliases of aliases is how a 1 KB file fills memory (or never ends)."""
+    if id(node) in seen:
+        raise ConstructorError(None, None, _ALIASES, node.start_mark)
+    seen.add(id(node))
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         # Strings are most of a spec; other scalars (numbers, booleans, null) go through PyYAML.
         return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*loc, index), lines, loader) for index, item in enumerate(node.value)]
+        return [_build(item, (*loc, index), lines, loader, seen) for index, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 raise ConstructorError(None, None, "merge keys (<<) are not supported in specs", key_node.start_mark)
-            key = _build(key_node, (), {}, loader)
+            key = _build(key_node, (), {}, loader, seen)
             try:
                 hash(key)
             except TypeError:
@@ -68,7 +87,7 @@ def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any) ->
                 )
             first_line[key] = key_node.start_mark.line + 1
             child = (*loc, key)
-            result[key] = _build(value_node, child, lines, loader)
+            result[key] = _build(value_node, child, lines, loader, seen)
             lines[child] = key_node.start_mark.line + 1
         return result
     return loader.construct_object(node, deep=True)
@@ -79,7 +98,7 @@ def _parse(text: str, loader_class: type) -> tuple[Any, dict[Path_, int]]:
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}
-        data = _build(node, (), lines, loader) if node is not None else None
+        data = _build(node, (), lines, loader, set()) if node is not None else None
         return data, lines
     finally:
         loader.dispose()
@@ -94,13 +113,21 @@ def _load_error(exc: yaml.YAMLError) -> YamlLoadError:
     return YamlLoadError(f"invalid YAML: {exc}", None)
 
 
+_TOO_DEEP = "nests too deeply (thousands of levels of [ or {); specs need a handful"
+
+
 def load_yaml(path: Path) -> YamlDocument:
-    text = path.read_text(encoding="utf-8")
+    """Raises SpecFileError (YamlLoadError for YAML problems) with the message and line."""
+    text = read_spec_file(path)
     try:
         data, lines = _parse(text, _FAST_LOADER)
+    except RecursionError:
+        raise YamlLoadError(_TOO_DEEP, None) from None
     except yaml.YAMLError as fast_error:
         try:
             _parse(text, _EXPLAINING_LOADER)
+        except RecursionError:
+            raise YamlLoadError(_TOO_DEEP, None) from None
         except yaml.YAMLError as exc:
             raise _load_error(exc) from exc
         raise _load_error(fast_error) from fast_error

@@ -14,9 +14,10 @@ from pathlib import Path
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.references import parse_model_sql
 from model_jobs.compile.targets import design_targets, job_targets
-from model_jobs.errors import CommandError, ModelSqlError, SpecErrors
+from model_jobs.errors import CommandError, ModelSqlError, SpecErrors, SpecFileError
 from model_jobs.identifiers import TableName
 from model_jobs.project import load_project
+from model_jobs.specs.files import read_spec_file
 from model_jobs.specs.loader import WORKING_SQL, SpecSet
 from model_jobs.specs.models import LATEST, TAG_NAME
 from model_jobs.specs.tags import LOCK_FILE, TAGS_DIR, lock_line, sql_sha256
@@ -86,7 +87,10 @@ def deploy(
     lock = spec.directory / LOCK_FILE
     if not working.is_file():
         raise CommandError(f"{working} is missing: write the model's SQL there, then deploy")
-    sql = working.read_text(encoding="utf-8")
+    try:
+        sql = read_spec_file(working)
+    except SpecFileError as exc:
+        raise CommandError(f"{working}: {exc.message}") from exc
     try:
         parsed = parse_model_sql(sql)
     except ModelSqlError as exc:

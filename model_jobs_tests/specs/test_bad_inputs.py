@@ -416,12 +416,22 @@ def test_tag_file_edited_after_creation(specs):
     assert "tags are immutable: restore the file and create a new tag instead" in error.message
 
 
-def test_tag_file_without_lock_entry(specs):
+def test_tag_file_without_lock_entry_is_ignored_with_a_warning(specs):
+    """What a deploy killed between writing the tag file and its lock line leaves: the specs still
+    load (the tag does not exist yet), and the file is named in a warning."""
     edit(specs, "models/customers_dim/tags/sprint-43.sql", text="SELECT CUSTOMER_ID FROM DATALAKE_DEV.RAW.CUSTOMERS\n")
-    error = only_error(specs, "models/customers_dim/tags/sprint-43.sql", "")
-    assert error.message == (
-        "tag file 'sprint-43' is not recorded in tags.lock; tags are created by deploying, not by adding files"
-    )
+    project = load_project(specs)
+    assert project.job("customers_dim", "marketing_dev").tag.name == "sprint-42"  # latest is unchanged
+    (warning,) = project.specs.warnings
+    assert warning.file == specs / "models/customers_dim/tags/sprint-43.sql"
+    assert warning.message.startswith("tag file 'sprint-43' is not recorded in tags.lock (an interrupted deploy")
+
+
+def test_a_job_naming_a_tag_whose_lock_line_never_came(specs):
+    edit(specs, "models/customers_dim/tags/sprint-43.sql", text="SELECT CUSTOMER_ID FROM DATALAKE_DEV.RAW.CUSTOMERS\n")
+    edit(specs, "jobs/customers_dim.yaml", "tag: sprint-42", "tag: sprint-43")
+    error = only_error(specs, "jobs/customers_dim.yaml", "jobs.sandbox.tag")
+    assert error.message.startswith("model 'customers_dim' has no tag 'sprint-43'; allowed: ")
 
 
 def test_lock_entry_without_tag_file(specs):

@@ -1,0 +1,107 @@
+"""Files no one should write, that someone will: each is a spec error naming the file (and the
+line where there is one); none crashes, hangs or exhausts the loader."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from model_jobs.cli import main
+from model_jobs_tests.specs.spec_edits import edit, only_error
+
+BILLION_LAUGHS = (
+    "model: customers_dim\n"
+    'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+    "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+    "i: [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
+)
+ALIASES = "invalid YAML: aliases (*name) are not supported in specs: write the value out"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [(BILLION_LAUGHS, 3), ("model: customers_dim\njobs: &jobs {x: *jobs}\n", 2)],
+    ids=["billion laughs", "self-referencing alias"],
+)
+def test_aliases_are_refused_where_they_stand(specs, text, line):
+    edit(specs, "jobs/extra.yaml", text=text)
+    error = only_error(specs, "jobs/extra.yaml", "")
+    assert (error.line, error.message) == (line, ALIASES)
+
+
+def test_yaml_nested_thousands_of_levels_deep(specs):
+    edit(specs, "jobs/extra.yaml", text="model: " + "[" * 5000 + "]" * 5000 + "\n")
+    error = only_error(specs, "jobs/extra.yaml", "")
+    assert error.message == "nests too deeply (thousands of levels of [ or {); specs need a handful"
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["environments.yaml", "jobs/customers_dim.yaml", "models/customers_dim/model.yaml"],
+)
+def test_yaml_that_is_not_utf8(specs, rel):
+    path = specs / rel
+    path.write_bytes(path.read_bytes() + b"# caf\xe9\n")
+    lines = path.read_bytes().count(b"\n")
+    error = only_error(specs, rel, "")
+    assert (error.line, error.message) == (lines, "is not UTF-8 text: byte 0xe9 cannot be decoded")
+
+
+def test_tag_sql_that_is_not_utf8(specs):
+    path = specs / "models/customers_dim/tags/sprint-42.sql"
+    path.write_bytes(b"SELECT 1\n-- \xff\n")
+    errors_file = "models/customers_dim/tags/sprint-42.sql"
+    error = only_error(specs, errors_file, "")
+    assert (error.line, error.message) == (2, "is not UTF-8 text: byte 0xff cannot be decoded")
+
+
+def test_a_folder_named_like_a_job_file(specs):
+    (specs / "jobs" / "x.yaml").mkdir()
+    error = only_error(specs, "jobs/x.yaml", "")
+    assert error.message.startswith("is not a plain file (a folder, pipe or device)")
+
+
+def test_a_named_pipe_named_like_a_job_file_does_not_hang_validate(specs, capsys):
+    os.mkfifo(specs / "jobs" / "pipe.yaml")
+    assert main(["validate", str(specs)]) == 1
+    assert "jobs/pipe.yaml: is not a plain file (a folder, pipe or device)" in capsys.readouterr().err
+
+
+def test_a_huge_spec_file(specs):
+    edit(specs, "jobs/extra.yaml", text="# " + "x" * 1_000_000 + "\n")
+    error = only_error(specs, "jobs/extra.yaml", "")
+    assert error.message == "is 1,000,003 bytes; spec and SQL files may be at most 1,000,000"
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "field"),
+    [
+        ("environments.yaml", "role: MARKETING_DEV", 'role: "MARKETING_DEV\\n"', "environments.marketing_dev.role"),
+        ("jobs/customers_dim.yaml", "tag: sprint-42", 'tag: "sprint-42\\n"', "jobs.sandbox.tag"),
+        (
+            "jobs/customers_dim.yaml",
+            "DATALAKE_DEV.RAW: DATALAKE_DEV.SAMPLE",
+            'DATALAKE_DEV.RAW: "DATALAKE_DEV.SAMPLE\\n"',
+            "jobs.sandbox.source_mapping.DATALAKE_DEV.RAW",
+        ),
+        (
+            "jobs/order_status.yaml",
+            "watermark: UPDATED_AT",
+            'watermark: "UPDATED_AT\\n"',
+            "defaults.incremental.watermark",
+        ),
+        ("models/customers_dim/model.yaml", "group: marketing", 'group: "marketing\\n"', "group"),
+    ],
+    ids=["role", "tag", "mapping value", "watermark", "group"],
+)
+def test_names_ending_in_a_newline(specs, rel, old, new, field):
+    edit(specs, rel, old, new)
+    error = only_error(specs, rel, field)
+    assert "is not" in error.message and "\\n" in error.message
