@@ -34,7 +34,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_local_snowflake(args: argparse.Namespace) -> int:
-    local_snowflake.main(["--port", str(args.port), "--data-dir", args.data_dir])
+    port = args.port or local_snowflake.configured_port()
+    data_dir = args.data_dir or str(local_snowflake.configured_data_dir())
+    local_snowflake.main(["--port", str(port), "--data-dir", data_dir])
     return 0
 
 
@@ -53,10 +55,10 @@ def _local_snowflake_for_command() -> Iterator[None]:
 
 
 def _seed(project: CompiledProject) -> None:
-    from model_jobs.defs.resources import snowflake_resource_from_env
+    from model_jobs.defs.resources import connection_outside_a_run
     from model_jobs.demo.seed import seed
 
-    with snowflake_resource_from_env().get_connection() as connection:
+    with connection_outside_a_run() as connection:
         loaded = seed(connection, project)
     print(f"seeded {len(loaded)} demo tables ({sum(loaded.values())} rows)")
 
@@ -191,8 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
 
     local = commands.add_parser("local-snowflake", help="run the embedded local Snowflake in the foreground")
-    local.add_argument("--port", type=int, default=local_snowflake.configured_port())
-    local.add_argument("--data-dir", default=str(local_snowflake.configured_data_dir()))
+    local.add_argument(
+        "--port", type=int, help=f"default: ${local_snowflake.PORT_ENV} or {local_snowflake.DEFAULT_PORT}"
+    )
+    local.add_argument(
+        "--data-dir", help=f"default: ${local_snowflake.DATA_DIR_ENV} or {local_snowflake.DEFAULT_DATA_DIR}"
+    )
     local.set_defaults(func=cmd_local_snowflake)
 
     deploy = commands.add_parser("deploy", help="snapshot a model's model.sql as a new immutable tag")

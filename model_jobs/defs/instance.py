@@ -8,10 +8,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import AssetRecordsFilter, DagsterInstance
+import yaml
+from dagster import AssetRecordsFilter, DagsterError, DagsterInstance
 
 from model_jobs.compile.compiled_project import ResolvedJob
 from model_jobs.defs.keys import model_key
+from model_jobs.errors import ConfigurationError
 from model_jobs.versioning.plan import Running
 
 DAGSTER_HOME_DIR = ".dagster_home"
@@ -32,7 +34,14 @@ def dagster_home() -> Path:
 @contextlib.contextmanager
 def open_instance() -> Iterator[DagsterInstance]:
     """The instance, created when there is none yet."""
-    with DagsterInstance.from_config(str(dagster_home())) as instance:
+    home = dagster_home()
+    try:
+        instance = DagsterInstance.from_config(str(home))
+    except (DagsterError, yaml.YAMLError) as exc:
+        raise ConfigurationError(
+            f"the Dagster instance in {home} cannot be opened (DAGSTER_HOME; check {home / 'dagster.yaml'}): {exc}"
+        ) from exc
+    with instance:
         yield instance
 
 

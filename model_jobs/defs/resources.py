@@ -40,6 +40,14 @@ def snowflake_resource_from_env() -> SnowflakeResource:
 
 
 @contextlib.contextmanager
+def connection_outside_a_run() -> Iterator[Any]:
+    """A connection for commands (seed) that run outside Dagster: the resource's EnvVar fields are
+    resolved first, as Dagster would resolve them for a run."""
+    with snowflake_resource_from_env().process_config_and_initialize().get_connection() as connection:
+        yield connection
+
+
+@contextlib.contextmanager
 def job_connection(
     resource: SnowflakeResource,
     *,

@@ -144,7 +144,8 @@ Location = Annotated[
 
 
 DURATION = re.compile(r"^(\d{1,9})\s*(s|m|h|d)$")
-DURATION_RULE = "a number and a unit s, m, h or d, e.g. 2h or 30m (0s for none)"
+MAX_DURATION_DAYS = 3650  # ten years: longer ones are mistakes, and overflow date arithmetic
+DURATION_RULE = f"a number and a unit s, m, h or d, e.g. 2h or 30m (0s for none), at most {MAX_DURATION_DAYS}d"
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -152,7 +153,10 @@ def duration_seconds(value: str) -> int:
     match = DURATION.fullmatch(value.strip())
     if not match:
         raise ValueError(f"{value!r} is not a duration: use {DURATION_RULE}")
-    return int(match.group(1)) * _SECONDS[match.group(2)]
+    seconds = int(match.group(1)) * _SECONDS[match.group(2)]
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError(f"{value!r} is too long: at most {MAX_DURATION_DAYS}d")
+    return seconds
 
 
 def _duration(value: str) -> str:

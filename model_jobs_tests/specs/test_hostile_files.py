@@ -105,3 +105,9 @@ def test_names_ending_in_a_newline(specs, rel, old, new, field):
     edit(specs, rel, old, new)
     error = only_error(specs, rel, field)
     assert "is not" in error.message and "\\n" in error.message
+
+
+def test_a_lookback_too_long_to_compute(specs):
+    line = edit(specs, "jobs/order_status.yaml", "lookback: 2h", "lookback: 999999999d")
+    error = only_error(specs, "jobs/order_status.yaml", "defaults.incremental.lookback")
+    assert (error.line, error.message) == (line, "'999999999d' is too long: at most 3650d")
