@@ -8,7 +8,8 @@ lookback, a number of seconds from a validated spec.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlglot import exp
@@ -17,6 +18,45 @@ from model_jobs.compile.sql import render
 from model_jobs.identifiers import DIALECT, TableName, ident
 
 OUTPUT = "MODEL_OUTPUT"  # alias of the model query inside the staging statement
+STAGE_PREFIX = "MJ_STAGE_"
+
+
+def _stage_prefix(target: TableName) -> str:
+    # The target's name keeps stages of different jobs in one schema apart (cut so the whole
+    # name stays within Snowflake's 255 characters).
+    return f"{STAGE_PREFIX}{target.table[:200]}_"
+
+
+def stage_table(target: TableName, created: datetime, suffix: str) -> TableName:
+    """The staging table of one run, next to the target: MJ_STAGE_<TARGET>_<unix seconds>_<suffix>.
+    The creation time in the name is how a later run knows a stage was left by a killed run."""
+    return TableName(target.database, target.schema, f"{_stage_prefix(target)}{int(created.timestamp())}_{suffix}")
+
+
+def stages_of(target: TableName) -> exp.Subquery:
+    """The names of the target's staging tables, comma-separated, as a scalar subquery (schema
+    and prefix are validated names, compared as string literals sqlglot escapes)."""
+    tables = exp.Table(
+        this=exp.to_identifier("TABLES"), db=exp.to_identifier("INFORMATION_SCHEMA"), catalog=ident(target.database)
+    )
+    condition = exp.and_(
+        exp.EQ(this=exp.column("TABLE_SCHEMA"), expression=exp.Literal.string(target.schema)),
+        exp.func("STARTSWITH", exp.column("TABLE_NAME"), exp.Literal.string(_stage_prefix(target))),
+    )
+    names = exp.func("LISTAGG", exp.column("TABLE_NAME"), exp.Literal.string(","))
+    return exp.select(names).from_(tables).where(condition).subquery()
+
+
+def stale_stages(target: TableName, names: str | None, now: datetime, older_than: timedelta) -> list[TableName]:
+    """Staging tables of this target created before `now - older_than`: left by runs that were
+    killed before they could drop them. Names that do not parse are left alone."""
+    stale = []
+    pattern = re.compile(re.escape(_stage_prefix(target)) + r"([0-9]{1,12})_[0-9A-Z]+")
+    for name in (names or "").split(","):
+        match = pattern.fullmatch(name)
+        if match and datetime.fromtimestamp(int(match.group(1)), tz=UTC) < now - older_than:
+            stale.append(TableName(target.database, target.schema, name))
+    return stale
 
 
 def column(name: str, table: str | None = None) -> exp.Column:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from model_jobs.compile import incremental_sql as sql
@@ -74,6 +74,10 @@ def describe_changes(output: dict[str, str], target: dict[str, str]) -> list[str
     )
 
 
+# No run stages rows for a day: a staging table that old was left by a run that was killed.
+STALE_STAGE_AGE = timedelta(hours=24)
+
+
 class IncrementalRun:
     """Five statements on an incremental run (the preflight included): preflight, stage, stage
     checks, apply, drop stage. delete_insert's apply is four: BEGIN, DELETE, INSERT, COMMIT."""
@@ -115,6 +119,7 @@ class IncrementalRun:
             return self.full_build("the target does not exist yet", found)
         if found.state is None or found.output is None:  # the output is known whenever the state is
             return self._target_without_watermark(found)
+        self._drop_stale_stages(found.state.stages)
         recorded = built_by(found.state.comment)
         sql_change = self._sql_change(recorded)
         if sql_change and self.settings.on_sql_change == "full_refresh":
@@ -133,7 +138,7 @@ class IncrementalRun:
             if self.settings.on_schema_change == "full_refresh":
                 return self.full_build("the model's columns changed (on_schema_change: full_refresh)", found, changes)
         target = self.job.target
-        stage = TableName(target.database, target.schema, f"MJ_STAGE_{uuid.uuid4().hex[:12].upper()}")
+        stage = sql.stage_table(target, datetime.now(UTC), uuid.uuid4().hex[:6].upper())
         added: list[str] = []
         try:
             if changes:
@@ -169,6 +174,13 @@ class IncrementalRun:
             if sql_change
             else None,
         )
+
+    def _drop_stale_stages(self, names: str | None) -> None:
+        """Staging tables of this job older than a run could be are a killed run's: drop them."""
+        now = datetime.now(UTC)
+        for stage in sql.stale_stages(self.job.target, names, now, STALE_STAGE_AGE):
+            self.log(f"dropping {stage}, left by a run that did not finish")
+            self.statements.execute("cleanup", sql.drop_table(stage))
 
     def _sql_change(self, recorded: BuiltBy | None) -> str | None:
         """Why the rows in the target may not be what this run's SQL selects; None when the

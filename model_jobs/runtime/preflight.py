@@ -31,6 +31,7 @@ class TargetState:
     rows_with_watermark: int
     rows: int
     comment: str | None  # the table comment: which tag and SQL built the target (compile.sql.built_by)
+    stages: str | None  # names of the target's staging tables, comma-separated (see incremental_sql)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName
     if job.incremental is not None:
         relations.append(job.target.to_sqlglot())
         state = incremental_sql.target_state(job.target, job.incremental.watermark).select(
-            exp.alias_(table_comment_of(job.target), ident("COMMENT"))
+            exp.alias_(table_comment_of(job.target), ident("COMMENT")),
+            exp.alias_(incremental_sql.stages_of(job.target), ident("STAGES")),
         )
     try:
         probed = run_probe(statements, relations, state)

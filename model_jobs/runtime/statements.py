@@ -27,6 +27,7 @@ Purpose = Literal[
     "apply",  # MERGE, DELETE, INSERT and the transaction around them
     "drop",  # the staging table, dropped
     "comment",  # the target's comment, when an incremental run of a new tag kept the earlier rows
+    "cleanup",  # staging tables a killed run left behind, dropped by the next run of the job
 ]
 
 

@@ -425,3 +425,18 @@ def test_literal_str_is_an_escaped_string():
 def test_literal_float_special_values_are_strings():
     # A FLOAT watermark can hold them (MAX is NaN when any row is); bare words would be column names.
     assert [render(literal(v)) for v in (float("nan"), float("inf"), float("-inf"))] == ["'NaN'", "'inf'", "'-inf'"]
+
+
+def test_stale_stages_are_this_targets_and_old_enough():
+    from datetime import UTC, datetime, timedelta
+
+    from model_jobs.compile.incremental_sql import stage_table, stale_stages
+
+    target = TableName("ANALYTICS", "MARTS", "ORDERS")
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    old = stage_table(target, now - timedelta(days=2), "A1B2C3")
+    fresh = stage_table(target, now - timedelta(minutes=5), "D4E5F6")
+    assert old.table == f"MJ_STAGE_ORDERS_{int((now - timedelta(days=2)).timestamp())}_A1B2C3"
+    names = ",".join([old.table, fresh.table, "MJ_STAGE_ORDERS_X_1_A", "MJ_STAGE_ORDERS_NOTATIME_A", "MJ_STAGE_0123"])
+    assert stale_stages(target, names, now, timedelta(hours=24)) == [old]
+    assert stale_stages(target, None, now, timedelta(hours=24)) == []

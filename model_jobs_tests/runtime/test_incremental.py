@@ -4,14 +4,14 @@ that a failed run leaves the target as it was."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from model_jobs.errors import DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
-from model_jobs_tests.runtime.incremental_project import new_project
+from model_jobs_tests.runtime.incremental_project import DATABASE, new_project
 
 T0 = datetime(2026, 11, 1, 12, 0, 0)
 MERGE = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, lookback: 1h}"
@@ -281,3 +281,30 @@ def test_cutoff_reaches_the_source_scan(p):
     assert "Empty Result" in only_old_rows and "Scan" not in only_old_rows, only_old_rows
     scan = with_new_rows[with_new_rows.index("Seq Scan") :].replace(" ", "")
     assert "Filters:" in scan and "UPDATED_AT>='2026-11-0112:30:00'" in scan, with_new_rows
+
+
+def test_stages_left_by_killed_runs_are_dropped_by_the_next_run(p):
+    """A run killed between staging and the drop leaves MJ_STAGE_<TARGET>_<time>_<id>; the next
+    run of the job drops those older than a day (a younger one may be a run still going)."""
+    from model_jobs.compile.incremental_sql import stage_table
+
+    project = p.write(MERGE)
+    p.create_source([(1, "a", at(0))])
+    p.run(project)
+    target = TableName.parse(p.target)
+    now = datetime.now(UTC)
+    left = stage_table(target, now - timedelta(days=3), "DEAD01")
+    recent = stage_table(target, now - timedelta(minutes=1), "LIVE01")
+    for stage in (left, recent):
+        p.sql(f"CREATE TABLE {stage.sql()} AS SELECT * FROM {p.target}")
+
+    run = p.materialize(project)
+
+    assert [s.purpose for s in run.statements][:2] == ["preflight", "cleanup"]
+    tables = {
+        row[0]
+        for row in p.sql(
+            f"SELECT TABLE_NAME FROM {DATABASE}.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = %s", (p.schema,)
+        )
+    }
+    assert left.table not in tables and recent.table in tables
