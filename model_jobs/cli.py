@@ -47,6 +47,7 @@ def _local_snowflake_for_command() -> Iterator[None]:
         yield
         return
     port = local_snowflake.configured_port()
+    local_snowflake.check_port_is_ours(port)
     if local_snowflake.is_listening(port):
         yield
         return
@@ -92,24 +93,59 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from model_jobs.defs.instance import dagster_home
 
     project = load_project(args.specs)
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
+    home = dagster_home()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
     server = None
-    if uses_local_snowflake():
-        port = local_snowflake.configured_port()
-        if not local_snowflake.is_listening(port):
-            data_dir = local_snowflake.configured_data_dir()
-            server = local_snowflake.start_process(port, data_dir, data_dir / "server.log")
-            print(f"local Snowflake started on {local_snowflake.HOST}:{port} (data in {data_dir})")
-        _seed(project)
+    with _only_dev_on(home):
+        if uses_local_snowflake():
+            port = local_snowflake.configured_port()
+            local_snowflake.check_port_is_ours(port)
+            if not local_snowflake.is_listening(port):
+                data_dir = local_snowflake.configured_data_dir()
+                server = local_snowflake.start_process(port, data_dir, data_dir / "server.log")
+                print(f"local Snowflake started on {local_snowflake.HOST}:{port} (data in {data_dir})")
+            _seed(project)
+        try:
+            command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
+            return subprocess.call(command, env=env)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            if server is not None:
+                server.terminate()  # the server checkpoints its data as it stops
+                server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def _only_dev_on(home: Path) -> Iterator[None]:
+    """One `model-jobs dev` per DAGSTER_HOME: a second would share the first's instance and its
+    embedded Snowflake, and stopping the first would take the warehouse from under the second."""
+    lock = home / "model-jobs-dev.pid"
     try:
-        command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+        other = int(lock.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        other = None
+    if other is not None and other != os.getpid() and _alive(other):
+        raise CommandError(
+            f"another `model-jobs dev` (pid {other}) is running on {home}: stop it first, or start this one "
+            f"with its own DAGSTER_HOME, {local_snowflake.PORT_ENV} and {local_snowflake.DATA_DIR_ENV} "
+            "(and --port for the UI)"
+        )
+    lock.write_text(str(os.getpid()), encoding="utf-8")
+    try:
+        yield
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user's
+    return True
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:

@@ -13,7 +13,8 @@ is not retried. Anything else that escapes is a bug and keeps its traceback.
         ├── SourceSchemaMismatch
         └── IncrementalRunError
             ├── DuplicateKeys
-            └── SchemaChanged
+            ├── SchemaChanged
+            └── ApplyRolledBack
 
 Errors raised while reading specs and turned into `SpecErrors` entries by the loader
 (`InvalidIdentifier`, `ModelSqlError`, `SpecFileError`, `YamlLoadError`) derive from `ModelJobsError` too, so one
@@ -85,6 +86,11 @@ class DuplicateKeys(IncrementalRunError):
 
 class SchemaChanged(IncrementalRunError):
     """The model's columns differ from the target's and on_schema_change does not allow it."""
+
+
+class ApplyRolledBack(IncrementalRunError):
+    """The warehouse refused the apply transaction, and it was rolled back: the target is as it
+    was. Another run writing the same table at the same moment is the usual cause."""
 
 
 class InvalidIdentifier(ModelJobsError, ValueError):

@@ -85,9 +85,17 @@ def test_local_snowflake_keeps_data_across_restarts(tmp_path, monkeypatch):
         server.terminate()
         server.wait(timeout=20)
     assert not local_snowflake.is_listening(port)
+    # Stopping checkpoints: the data is in the database file, no write-ahead log left to replay.
+    assert (data_dir / "KEEP.db").stat().st_size > 0
+    assert [wal.name for wal in data_dir.glob("*.wal") if wal.stat().st_size > 0] == []
 
     server = local_snowflake.start_process(port, data_dir, log)
     try:
+        assert local_snowflake.server_on(port) == {
+            "server": "model-jobs local snowflake",
+            "pid": server.pid,
+            "data_dir": str(data_dir.resolve()),
+        }
         with connect().get_connection() as connection:
             cursor = connection.cursor()
             cursor.execute("SELECT ANSWER FROM KEEP.S.T")

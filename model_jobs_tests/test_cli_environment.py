@@ -55,3 +55,53 @@ def test_commands_outside_dagster_resolve_credentials(monkeypatch):
     with pytest.raises(Stop), connection_outside_a_run():
         pass
     assert (seen["account"], seen["user"], seen["password"]) == ("xy12345", "loader", "canary-Pw-1")
+
+
+def test_a_port_taken_by_another_program(monkeypatch, capsys):
+    import socket
+
+    from model_jobs.warehouse import local_snowflake
+
+    with socket.socket() as other:  # listens, but is no Snowflake
+        other.bind((local_snowflake.HOST, 0))
+        other.listen()
+        port = other.getsockname()[1]
+        monkeypatch.setenv(local_snowflake.PORT_ENV, str(port))
+        assert main(["seed"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"model-jobs seed: port {port} on 127.0.0.1 is taken by another program, not the embedded Snowflake: "
+        "stop it, or set MODEL_JOBS_LOCAL_SNOWFLAKE_PORT to a free port"
+    )
+
+
+def test_a_second_dev_on_the_same_instance_is_refused(tmp_path, monkeypatch, capsys):
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "model-jobs-dev.pid").write_text(str(first.pid))
+        assert main(["dev"]) == 1
+    finally:
+        first.kill()
+        first.wait()
+    err = capsys.readouterr().err
+    assert err.startswith(f"model-jobs dev: another `model-jobs dev` (pid {first.pid}) is running on {tmp_path}")
+    # A lock left by a process that is gone does not count.
+    assert (tmp_path / "model-jobs-dev.pid").read_text() == str(first.pid)
+
+
+def test_the_dev_instance_monitors_runs(tmp_path, monkeypatch):
+    """Killed runs do not stay STARTED forever: the instance `make dev` creates runs monitoring."""
+    from model_jobs.defs.instance import open_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    with open_instance() as instance:
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_max_runtime_seconds == 21600
+        assert instance.run_monitoring_start_timeout_seconds == 180
+    edited = tmp_path / "home" / "dagster.yaml"
+    edited.write_text("run_monitoring: {enabled: false}\n")
+    with open_instance() as instance:  # an edited file is kept
+        assert not instance.run_monitoring_enabled

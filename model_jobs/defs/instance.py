@@ -23,11 +23,27 @@ def dagster_home_path() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or Path(DAGSTER_HOME_DIR).resolve())
 
 
+# The instance settings `make dev` starts with (default local storage otherwise). Written only
+# when dagster.yaml is missing or empty, so an edited one is kept.
+DEV_INSTANCE_SETTINGS = """\
+# Written by model-jobs for `make dev`; edit freely (it is only written when missing or empty).
+# Run monitoring fails runs that never got going, and runs past max_runtime_seconds: the default
+# run launcher cannot tell that a run's process was killed, so that is what ends such a run.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_runtime_seconds: 21600
+  poll_interval_seconds: 60
+"""
+
+
 def dagster_home() -> Path:
-    """The instance's folder, created when missing."""
+    """The instance's folder, created when missing, with DEV_INSTANCE_SETTINGS."""
     home = dagster_home_path()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # an empty one: default local storage, without a warning
+    settings = home / "dagster.yaml"
+    if not settings.exists() or settings.stat().st_size == 0:
+        settings.write_text(DEV_INSTANCE_SETTINGS, encoding="utf-8")
     return home
 
 

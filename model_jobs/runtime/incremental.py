@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from snowflake.connector.errors import DatabaseError
+
 from model_jobs.compile import incremental_sql as sql
 from model_jobs.compile.compiled_project import ResolvedJob
 from model_jobs.compile.incremental import Incremental
@@ -25,7 +27,7 @@ from model_jobs.compile.sql import (
     set_table_comment,
     table_comment,
 )
-from model_jobs.errors import DuplicateKeys, IncrementalRunError, SchemaChanged
+from model_jobs.errors import ApplyRolledBack, DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.catalog import run_probe
 from model_jobs.runtime.preflight import Preflight
@@ -277,6 +279,13 @@ class IncrementalRun:
                 deleted = statements.execute("apply", sql.delete_matching(target, stage, settings.unique_key)).rowcount
                 inserted_rows = statements.execute("apply", sql.insert(target, stage, columns)).rowcount
                 statements.execute("apply", "COMMIT")
+            except DatabaseError as exc:
+                statements.execute("apply", "ROLLBACK")
+                raise ApplyRolledBack(
+                    f"the warehouse refused the DELETE + INSERT into {target} and it was rolled back: nothing "
+                    f"of this run was written ({exc}). If another run was writing {target} at the same time, "
+                    "run this one again once it has finished."
+                ) from exc
             except BaseException:
                 statements.execute("apply", "ROLLBACK")
                 raise

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from model_jobs.errors import DuplicateKeys, IncrementalRunError, SchemaChanged
+from model_jobs.errors import ApplyRolledBack, DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
 from model_jobs_tests.runtime.incremental_project import DATABASE, new_project
 
@@ -207,8 +207,11 @@ def test_failure_between_statements_leaves_target_unchanged(p, monkeypatch):
         return "INSERT INTO NO_SUCH_DB.NO_SUCH_SCHEMA.NO_SUCH_TABLE SELECT 1"
 
     monkeypatch.setattr(incremental_sql, "insert", failing_insert)
-    with pytest.raises(Exception, match="NO_SUCH"):
+    with pytest.raises(
+        ApplyRolledBack, match=r"refused the DELETE \+ INSERT into .* nothing of this run was written"
+    ) as info:
         p.run(project)
+    assert "NO_SUCH" in str(info.value)  # the warehouse's own words are kept
     monkeypatch.undo()
     assert p.rows() == before
     # And the next run catches up.
