@@ -108,14 +108,18 @@ def load_tags(model_dir: Path, errors: ErrorCollector) -> tuple[list[Tag], set[s
     Every mismatch between files and lock is an error."""
     lock = model_dir / LOCK_FILE
     tags_dir = model_dir / TAGS_DIR
+    # The lock before the files: deploy writes a tag's file first and its lock line last, so a
+    # deploy landing between the two reads adds at most a file without a line (ignored), never a
+    # line without its file.
+    entries = _read_lock(lock, errors) if lock.exists() else None
     files = {p.stem: p for p in sorted(tags_dir.glob("*.sql"))} if tags_dir.is_dir() else {}
-    if not lock.exists():
+    if entries is None:
         # A model without tags is fine until a job runs it: `model-jobs deploy` creates the first.
         _ignore_unlocked(files, errors)
         return [], set()
     tags: list[Tag] = []
     broken: set[str] = set()
-    for entry in _read_lock(lock, errors):
+    for entry in entries:
         path = files.pop(entry["tag"], None)
         if path is None:
             errors.add(lock, "tag", f"tag {entry['tag']!r} has no file {TAGS_DIR}/{entry['tag']}.sql", entry["line"])

