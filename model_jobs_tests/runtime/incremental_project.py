@@ -7,6 +7,7 @@ import textwrap
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlglot import exp
@@ -22,6 +23,13 @@ from model_jobs.specs.tags import lock_line
 
 DATABASE = "INCREMENTAL_TEST"
 MODEL_SQL = "SELECT ID, V, UPDATED_AT FROM {source}\n"
+T0 = datetime(2026, 11, 1, 12, 0, 0)
+MERGE = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, lookback: 1h}"
+
+
+def at(minutes: int) -> datetime:
+    """T0 plus `minutes`: the watermarks tests write."""
+    return T0 + timedelta(minutes=minutes)
 
 
 @dataclass

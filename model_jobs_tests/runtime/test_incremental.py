@@ -11,22 +11,10 @@ import pytest
 
 from model_jobs.errors import ApplyRolledBack, DuplicateKeys, IncrementalRunError, SchemaChanged
 from model_jobs.identifiers import TableName
-from model_jobs_tests.runtime.incremental_project import DATABASE, new_project
+from model_jobs_tests.runtime.incremental_project import DATABASE, MERGE, at
 
-T0 = datetime(2026, 11, 1, 12, 0, 0)
-MERGE = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, lookback: 1h}"
 DELETE_INSERT = "{strategy: delete_insert, unique_key: [ID], watermark: UPDATED_AT, lookback: 1h}"
 APPEND = "{strategy: append, watermark: UPDATED_AT, lookback: 1h}"
-
-
-def at(minutes: int) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def p(tmp_path, warehouse):
-    with new_project(tmp_path, warehouse) as project:
-        yield project
 
 
 def test_first_run_builds_everything_then_only_new_rows(p):

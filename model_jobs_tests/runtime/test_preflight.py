@@ -3,7 +3,6 @@ is not, and the right verdict in each case."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -16,16 +15,9 @@ from model_jobs.identifiers import TableName
 from model_jobs.runtime.catalog import read_information_schema, run_probe, type_name
 from model_jobs.runtime.source_check import type_family
 from model_jobs.runtime.statements import Statements
-from model_jobs_tests.runtime.incremental_project import DATABASE, new_project
+from model_jobs_tests.runtime.incremental_project import DATABASE, T0
 
-T0 = datetime(2026, 11, 1, 12, 0, 0)
 MERGE = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT}"
-
-
-@pytest.fixture
-def p(tmp_path, warehouse):
-    with new_project(tmp_path, warehouse) as project:
-        yield project
 
 
 def column(type_: str, precision=None, scale=None, internal_size=None):

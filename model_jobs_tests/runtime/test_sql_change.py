@@ -4,27 +4,12 @@ so (on_sql_change: keep_rows); either way the target's comment names the tag tha
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 
-import pytest
+from model_jobs_tests.runtime.incremental_project import DATABASE, MERGE, MODEL_SQL, at
 
-from model_jobs_tests.runtime.incremental_project import DATABASE, MODEL_SQL, new_project
-
-T0 = datetime(2026, 11, 1, 12, 0, 0)
-MERGE = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, lookback: 1h}"
 KEEP = "{strategy: merge, unique_key: [ID], watermark: UPDATED_AT, lookback: 1h, on_sql_change: keep_rows}"
 # The new tag drops a kind of row the old one kept (like adding WHERE STATUS <> 'CANCELLED').
 WITHOUT_CANCELLED = "SELECT ID, V, UPDATED_AT FROM {source} WHERE V <> 'cancelled'\n"
-
-
-def at(minutes: int) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def p(tmp_path, warehouse):
-    with new_project(tmp_path, warehouse) as project:
-        yield project
 
 
 def comment(p) -> dict:
