@@ -80,7 +80,7 @@ def test_local_snowflake_keeps_data_across_restarts(tmp_path, monkeypatch):
             cursor = connection.cursor()
             cursor.execute("CREATE DATABASE IF NOT EXISTS KEEP")
             cursor.execute("CREATE SCHEMA IF NOT EXISTS KEEP.S")
-            cursor.execute("CREATE OR REPLACE TABLE KEEP.S.T AS SELECT 42 AS ANSWER")
+            cursor.execute("CREATE OR REPLACE TABLE KEEP.S.T COMMENT = 'built by v1' AS SELECT 42 AS ANSWER")
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -100,6 +100,9 @@ def test_local_snowflake_keeps_data_across_restarts(tmp_path, monkeypatch):
             cursor = connection.cursor()
             cursor.execute("SELECT ANSWER FROM KEEP.S.T")
             assert cursor.fetchall() == [(42,)]
+            # Table comments (where every target records its tag and SQL) survive the restart too.
+            cursor.execute("SELECT COMMENT FROM KEEP.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'T'")
+            assert cursor.fetchall() == [("built by v1",)]
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -69,6 +69,8 @@ def _app(data_dir: Path | None) -> tuple[Starlette, FakeSnow]:
     # The built-in db_path options do not hold across connections; sharing one FakeSnow that
     # attaches its databases under data_dir does, and survives restarts.
     shared = FakeSnow(db_path=str(data_dir) if data_dir is not None else None)
+    if data_dir is not None:
+        _keep_metadata_on_disk(shared, data_dir / GLOBAL_FILE)
     # fakesnow attaches a database file only when a statement creates it; re-attach the files of
     # earlier runs so their databases are there after a restart.
     for db_file in sorted(data_dir.glob("*.db")) if data_dir is not None else []:
@@ -87,6 +89,25 @@ def _app(data_dir: Path | None) -> tuple[Starlette, FakeSnow]:
     if not any(getattr(route, "path", None) == IDENTITY_PATH for route in app.router.routes):
         app.router.routes.append(Route(IDENTITY_PATH, who, methods=["GET"]))
     return app, shared
+
+
+# fakesnow keeps what INFORMATION_SCHEMA adds to DuckDB's catalog (table comments, among them the
+# tag and SQL sha256 every target records) in a global database it holds in memory, so it was
+# lost at every restart, and each incremental target was rebuilt once. It lives in this file of
+# the data folder instead (not *.db: those are the warehouse's databases).
+GLOBAL_FILE = "_fs_global.duckdb"
+
+
+def _keep_metadata_on_disk(shared: FakeSnow, path: Path) -> None:
+    from fakesnow import info_schema
+    from fakesnow.instance import GLOBAL_DATABASE_NAME
+    from fakesnow.transforms import show
+
+    connection = shared.duck_conn
+    connection.execute(f"DETACH {GLOBAL_DATABASE_NAME}")
+    connection.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {GLOBAL_DATABASE_NAME}")
+    connection.execute(info_schema.fs_global_creation_sql())  # CREATE .. IF NOT EXISTS: kept when present
+    connection.execute(show.fs_global_creation_sql())
 
 
 def checkpoint(shared: FakeSnow) -> None:
