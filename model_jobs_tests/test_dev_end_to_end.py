@@ -132,3 +132,14 @@ def test_make_dev_then_materialize_prd(dev_server):
     assert metadata["tag"] == "2026.1"  # prd stays on the older tag
     assert metadata["rows_written"] == 600  # DATALAKE_PRD's orders, cancelled ones included
     assert metadata["target"] == "ANALYTICS_PRD.MARTS.ORDERS_ENRICHED"
+
+    # The run the UI launched executed its step in its own process, not in a subprocess per step.
+    events = graphql(
+        port,
+        """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
+             __typename ... on MessageEvent { message } } } } }""",
+        {"id": run_id},
+    )["logsForRun"]["events"]
+    messages = [e.get("message") or "" for e in events]
+    assert any(m.startswith("Executing steps in process") for m in messages), messages
+    assert not any("multiprocess" in m for m in messages)

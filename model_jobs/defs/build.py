@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import DagsterError, Definitions
+from dagster import DagsterError, Definitions, in_process_executor
 
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.defs.assets import model_assets, source_specs
@@ -17,6 +17,10 @@ def build_definitions(project: CompiledProject) -> Definitions:
     return Definitions(
         assets=[*source_specs(project), *deployment_specs(project), *model_assets(project, revision)],
         resources={"snowflake": snowflake_resource_from_env()},
+        # A Model Job's step is a handful of warehouse statements: a subprocess per step buys no
+        # isolation worth the seconds it costs to start and import everything again. Set on the
+        # Definitions, it is the executor of every run of this code location, the UI's included.
+        executor=in_process_executor,
     )
 
 

@@ -74,3 +74,10 @@ def test_code_location_refuses_to_load_invalid_specs(specs_copy):
     output = result.stdout + result.stderr
     assert "job_specs are invalid (1 error):" in output
     assert "orders_enriched.yaml:8: jobs.marketing_prd.tag: model 'orders_enriched' has no tag '2025.9'" in output
+
+
+def test_runs_execute_in_process(demo_project):
+    """Every run of the code location, the UI's asset-graph launches (the implicit asset job)
+    included, runs its steps in the run's own process: no subprocess per step."""
+    repository = build_definitions(demo_project).get_repository_def()
+    assert repository.get_implicit_global_asset_job_def().executor_def.name == "in_process"
