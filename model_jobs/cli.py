@@ -11,6 +11,7 @@ import functools
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,6 +213,44 @@ def cmd_promote(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run Model Jobs now, through their Dagster assets, recorded in the instance like any run."""
+    from model_jobs.defs.build import build_definitions
+    from model_jobs.defs.headless import run_partition
+    from model_jobs.defs.instance import open_instance
+
+    project = load_project(args.specs)
+    if args.env not in project.specs.environments:
+        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    try:
+        models = project.select(args.models, args.env)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    failed: set[str] = set()
+    with _local_snowflake_for_command(), open_instance() as instance:
+        defs = build_definitions(project)
+        for model in models:
+            job = project.job(model, args.env)
+            blocked = sorted(set(job.upstream_models) & failed)
+            if blocked:
+                failed.add(model)
+                print(f"{job.key}  skipped: upstream {', '.join(blocked)} failed")
+                continue
+            started = time.perf_counter()
+            run = run_partition(defs, model, args.env, instance, {"full_refresh": True} if args.full_refresh else None)
+            seconds = time.perf_counter() - started
+            if run.ok:
+                mode = str(run.metadata.get("mode", "full"))
+                print(
+                    f"{job.key}  tag {job.tag.name}  {mode}  {run.metadata['rows_written']} rows  {seconds:.1f}s  "
+                    f"run {run.run_id}"
+                )
+            else:
+                failed.add(model)
+                print(f"{job.key}  FAILED after {seconds:.1f}s (run {run.run_id}):\n{run.error}")
+    return 1 if failed else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from model_jobs.specs.json_schema import main_schema
 
@@ -259,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--tag", required=True)
     promote.add_argument("--specs", default=None, help=specs_help)
     promote.set_defaults(func=cmd_promote)
+
+    run = commands.add_parser("run", help="run Model Jobs now (recorded in the Dagster instance, shown in the UI)")
+    run.add_argument("models", nargs="+", metavar="MODEL", help="a model, or +model for it and its upstream models")
+    run.add_argument("--env", required=True, help="the environment whose Model Jobs run")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental targets fully")
+    run.add_argument("--specs", default=None, help=specs_help)
+    run.set_defaults(func=cmd_run)
 
     schema = commands.add_parser("schema", help="write JSON Schemas of the spec files (editor support)")
     schema.add_argument("--out", default="schemas", help="folder to write them to (default: schemas)")

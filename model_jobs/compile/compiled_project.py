@@ -115,6 +115,32 @@ class CompiledProject:
             visit(model)
         return order
 
+    def select(self, selection: list[str], environment: str) -> list[str]:
+        """The models a selection names in one environment, upstream before downstream. `name`
+        is one model; `+name` is that model and every model it reads, directly or not, in this
+        environment. Raises ValueError naming what does not exist."""
+        problems, chosen = [], set()
+        for item in selection:
+            name = item.removeprefix("+")
+            if name not in self.specs.models:
+                problems.append(f"unknown model {name!r}; known: {', '.join(self.specs.models)}")
+            elif (name, environment) not in self.jobs:
+                problems.append(f"model {name!r} has no job in {environment!r}")
+            else:
+                chosen |= self._upstream_of(name, environment) if item.startswith("+") else {name}
+        if problems:
+            raise ValueError("; ".join(problems))
+        return [model for model in self.model_order() if model in chosen]
+
+    def _upstream_of(self, model: str, environment: str) -> set[str]:
+        found, todo = set(), [model]
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(self.jobs[(current, environment)].upstream_models)
+        return found
+
 
 def _model_graph(jobs: Iterable[ResolvedJob]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
