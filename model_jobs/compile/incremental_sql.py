@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from model_jobs.compile.sql import render
+from model_jobs.compile.sql import render, tables_of_schema
 from model_jobs.identifiers import DIALECT, TableName, ident
 
 OUTPUT = "MODEL_OUTPUT"  # alias of the model query inside the staging statement
@@ -36,15 +36,9 @@ def stage_table(target: TableName, created: datetime, suffix: str) -> TableName:
 def stages_of(target: TableName) -> exp.Subquery:
     """The names of the target's staging tables, comma-separated, as a scalar subquery (schema
     and prefix are validated names, compared as string literals sqlglot escapes)."""
-    tables = exp.Table(
-        this=exp.to_identifier("TABLES"), db=exp.to_identifier("INFORMATION_SCHEMA"), catalog=ident(target.database)
-    )
-    condition = exp.and_(
-        exp.EQ(this=exp.column("TABLE_SCHEMA"), expression=exp.Literal.string(target.schema)),
-        exp.func("STARTSWITH", exp.column("TABLE_NAME"), exp.Literal.string(_stage_prefix(target))),
-    )
     names = exp.func("LISTAGG", exp.column("TABLE_NAME"), exp.Literal.string(","))
-    return exp.select(names).from_(tables).where(condition).subquery()
+    staged = exp.func("STARTSWITH", exp.column("TABLE_NAME"), exp.Literal.string(_stage_prefix(target)))
+    return tables_of_schema(target, names, staged)
 
 
 def stale_stages(target: TableName, names: str | None, now: datetime, older_than: timedelta) -> list[TableName]:

@@ -71,17 +71,23 @@ def set_table_comment(table: TableName, comment: str) -> str:
     )
 
 
-def table_comment_of(table: TableName) -> exp.Subquery:
-    """The table's comment, as a scalar subquery over its database's INFORMATION_SCHEMA. The
-    schema and table names are validated identifiers, compared as string literals sqlglot escapes."""
+def tables_of_schema(table: TableName, value: exp.Expr, name_condition: exp.Expr) -> exp.Subquery:
+    """A scalar subquery of `value` over the INFORMATION_SCHEMA.TABLES rows of `table`'s schema
+    whose names meet `name_condition`. The schema name is a validated identifier, compared as a
+    string literal sqlglot escapes."""
     tables = exp.Table(
         this=exp.to_identifier("TABLES"), db=exp.to_identifier("INFORMATION_SCHEMA"), catalog=ident(table.database)
     )
     condition = exp.and_(
-        exp.EQ(this=exp.column("TABLE_SCHEMA"), expression=exp.Literal.string(table.schema)),
-        exp.EQ(this=exp.column("TABLE_NAME"), expression=exp.Literal.string(table.table)),
+        exp.EQ(this=exp.column("TABLE_SCHEMA"), expression=exp.Literal.string(table.schema)), name_condition
     )
-    return exp.select(exp.column("COMMENT")).from_(tables).where(condition).subquery()
+    return exp.select(value).from_(tables).where(condition).subquery()
+
+
+def table_comment_of(table: TableName) -> exp.Subquery:
+    """The table's comment, read in the statement that needs it."""
+    same_name = exp.EQ(this=exp.column("TABLE_NAME"), expression=exp.Literal.string(table.table))
+    return tables_of_schema(table, exp.column("COMMENT"), same_name)
 
 
 def create_or_replace_table_as(target: TableName, query: exp.Expr, comment: str) -> str:
