@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from model_jobs.specs.models import EnvironmentsFile, JobsFile, ModelSpec, SourcesFile
+from model_jobs.specs.models import EnvironmentsFile, JobsFile, ModelSpec, SourcesFile, UpstreamFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -32,6 +32,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "sources.schema.json": SourcesFile,
     "model.schema.json": ModelSpec,
     "jobs.schema.json": JobsFile,
+    "upstream.schema.json": UpstreamFile,
 }
 
 # The spec file (relative to the specs folder) each model describes: the schema's title and
@@ -41,6 +42,7 @@ SPEC_FILES: dict[type[BaseModel], tuple[str, str]] = {
     SourcesFile: ("sources.yaml", "Source tables by design-time location, with the columns models rely on."),
     ModelSpec: ("models/<model>/model.yaml", "A model's description, owners and Dagster asset group."),
     JobsFile: ("jobs/<model>.yaml", "A model's Model Jobs, one per environment, each pinned to a tag."),
+    UpstreamFile: ("upstream.yaml", "Deployments and Dagster jobs outside job_specs that Model Jobs run after."),
 }
 
 

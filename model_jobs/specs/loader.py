@@ -20,6 +20,7 @@ from model_jobs.specs.models import (
     ModelSpec,
     SourcesFile,
     SourceSpec,
+    UpstreamFile,
 )
 from model_jobs.specs.pydantic_errors import parse_document
 from model_jobs.specs.tags import Tag, load_tags
@@ -27,6 +28,7 @@ from model_jobs.specs.yaml_source import YamlDocument, load_yaml
 
 ENVIRONMENTS_FILE = "environments.yaml"
 SOURCES_FILE = "sources.yaml"
+UPSTREAM_FILE = "upstream.yaml"
 MODELS_DIR = "models"
 JOBS_DIR = "jobs"
 MODEL_FILE = "model.yaml"
@@ -78,7 +80,14 @@ class SpecSet:
     # (model, environment) of jobs written but rejected: their errors are already reported, so
     # checks that depend on them must not report a second, misleading "has no job" error.
     rejected_jobs: frozenset[tuple[str, str]] = frozenset()
+    # Models whose job file was rejected as a whole (its errors are reported): by the `model:` it
+    # names when it says, and by file name (the convention jobs/<model>.yaml) when it cannot.
+    unreadable_job_files: frozenset[str] = frozenset()
+    invalid_models: frozenset[str] = frozenset()  # model folders with errors of their own
     warnings: tuple[SpecError, ...] = ()  # problems that do not stop loading (see ErrorCollector.warn)
+    upstream: UpstreamFile = field(default_factory=UpstreamFile)  # declared deployments and jobs
+    upstream_document: YamlDocument | None = None  # where they are declared, for error lines
+    upstream_rejected: bool = False  # upstream.yaml has errors (reported): its names are unknown
 
     def jobs_of(self, model: str) -> list[JobEntry]:
         return [j for j in self.jobs if j.model == model]
@@ -118,6 +127,18 @@ def _load_sources(root: Path, errors: ErrorCollector) -> dict[TableName, SourceS
     doc = _document(path, errors)
     parsed = parse_document(doc, SourcesFile, errors) if doc else None
     return {TableName.parse(k): v for k, v in parsed.sources.items()} if parsed else {}
+
+
+def _load_upstream(root: Path, errors: ErrorCollector) -> tuple[UpstreamFile | None, YamlDocument | None]:
+    """The declared upstream names; None when upstream.yaml has errors (they are reported)."""
+    path = root / UPSTREAM_FILE
+    if not path.is_file():
+        return UpstreamFile(), None
+    doc = _document(path, errors)
+    if doc is not None and doc.data is None:
+        return UpstreamFile(), doc  # an empty file declares nothing, like a missing one
+    parsed = parse_document(doc, UpstreamFile, errors) if doc else None
+    return parsed, doc
 
 
 def _load_models(root: Path, errors: ErrorCollector) -> tuple[dict[str, Model], set[str]]:
@@ -162,6 +183,7 @@ def _load_jobs(
     models: dict[str, Model],
     invalid_models: set[str],
     errors: ErrorCollector,
+    unreadable: set[str],
 ) -> tuple[list[JobEntry], set[tuple[str, str]]]:
     jobs: list[JobEntry] = []
     rejected: set[tuple[str, str]] = set()
@@ -171,6 +193,10 @@ def _load_jobs(
         doc = _document(path, errors)
         parsed = parse_document(doc, JobsFile, errors) if doc else None
         if doc is None or parsed is None:
+            unreadable.add(path.stem)
+            named = doc.data.get("model") if doc is not None and isinstance(doc.data, dict) else None
+            if isinstance(named, str):
+                unreadable.add(named)
             continue
         model = models.get(parsed.model)
         if parsed.model in invalid_models:
@@ -178,6 +204,7 @@ def _load_jobs(
             rejected.update((parsed.model, env) for env in parsed.jobs)
             continue
         if model is None:
+            unreadable.add(path.stem)
             errors.add(
                 path,
                 "model",
@@ -262,8 +289,10 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         return None, errors
     environments = _load_environments(root, errors)
     sources = _load_sources(root, errors)
+    upstream, upstream_document = _load_upstream(root, errors)
     models, invalid_models = _load_models(root, errors)
-    jobs, rejected = _load_jobs(root, environments, models, invalid_models, errors)
+    unreadable: set[str] = set()
+    jobs, rejected = _load_jobs(root, environments, models, invalid_models, errors, unreadable)
     if environments is None:
         return None, errors
     specs = SpecSet(
@@ -274,6 +303,11 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         models=models,
         jobs=jobs,
         rejected_jobs=frozenset(rejected),
+        unreadable_job_files=frozenset(unreadable),
         warnings=tuple(errors.warnings),
+        upstream=upstream or UpstreamFile(),
+        upstream_document=upstream_document,
+        upstream_rejected=upstream is None,
+        invalid_models=frozenset(invalid_models),
     )
     return specs, errors

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StrictStr,
     WithJsonSchema,
+    model_validator,
 )
 
 from model_jobs.identifiers import (
@@ -22,6 +23,7 @@ from model_jobs.identifiers import (
     normalize_identifier,
     parse_location,
 )
+from model_jobs.specs.cron import CRON_RULE, check_cron, check_timezone
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MODEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -36,6 +38,8 @@ RESERVED_MODEL_NAMES = frozenset(
     | {"float", "bool", "input", "output", "type", *keyword.kwlist}
 )
 GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# Names of Dagster jobs and of deployments: Dagster's rule for names (jobs, asset key parts).
+UPSTREAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
 
 # Column types a source may declare, grouped into the families Snowflake reports them as.
 # Two types are compatible when they are in the same family.
@@ -167,6 +171,45 @@ def _duration(value: str) -> str:
 Duration = Annotated[StrictStr, AfterValidator(_duration), _editor_schema(DURATION.pattern, DURATION_RULE)]
 
 
+UPSTREAM_NAME_RULE = "letters, digits and '_', starting with a letter"
+_ENV = ENVIRONMENT_NAME.pattern.removeprefix("^").removesuffix("$")
+
+
+def _event_ref(name: re.Pattern[str], what: str) -> tuple[AfterValidator, WithJsonSchema]:
+    """`name` or `name@environment`: what an event trigger listens to."""
+    rule = f"{what} or {what}@environment ({what}: {UPSTREAM_NAME_RULE}; environment: {ENVIRONMENT_RULE})"
+
+    def check(value: str) -> str:
+        head, at, env = value.strip().partition("@")
+        if not name.fullmatch(head) or (at and not ENVIRONMENT_NAME.fullmatch(env)):
+            raise ValueError(f"{value!r} is not allowed: use {rule}")
+        return value.strip()
+
+    head = name.pattern.removeprefix("^").removesuffix("$")
+    return AfterValidator(check), _editor_schema(rf"^{head}(@{_ENV})?$", rule)
+
+
+Cron = Annotated[
+    StrictStr,
+    AfterValidator(check_cron),
+    WithJsonSchema({"type": "string", "description": CRON_RULE, "examples": ["0 6 * * 1-5", "@daily"]}),
+]
+TimeZone = Annotated[
+    StrictStr,
+    AfterValidator(check_timezone),
+    WithJsonSchema({"type": "string", "examples": ["UTC", "Europe/Berlin", "America/New_York"]}),
+]
+_MODEL_JOB_CHECK, _MODEL_JOB_SCHEMA = _event_ref(MODEL_NAME, "model")
+_JOB_CHECK, _JOB_SCHEMA = _event_ref(UPSTREAM_NAME, "job")
+_DEPLOYMENT_CHECK, _DEPLOYMENT_SCHEMA = _event_ref(UPSTREAM_NAME, "deployment")
+ModelJobRef = Annotated[StrictStr, _MODEL_JOB_CHECK, _MODEL_JOB_SCHEMA]
+JobRef = Annotated[StrictStr, _JOB_CHECK, _JOB_SCHEMA]
+DeploymentRef = Annotated[StrictStr, _DEPLOYMENT_CHECK, _DEPLOYMENT_SCHEMA]
+UpstreamName = Annotated[
+    StrictStr, _pattern(UPSTREAM_NAME, UPSTREAM_NAME_RULE), _editor_schema(UPSTREAM_NAME.pattern, UPSTREAM_NAME_RULE)
+]
+WaitFor = Literal["any", "all"]
+
 Strategy = Literal["append", "merge", "delete_insert"]
 SchemaChangePolicy = Literal["fail", "append_new_columns", "full_refresh"]
 SqlChangePolicy = Literal["full_refresh", "keep_rows"]
@@ -259,10 +302,63 @@ class IncrementalSpec(Strict):
     )
 
 
+class ScheduleSpec(Strict):
+    cron: Cron = Field(description=f"When the job runs: {CRON_RULE}.")
+    timezone: TimeZone = Field(default="UTC", description="The time zone the cron is read in (IANA name).")
+
+
+class EventSpec(Strict):
+    """One event a Model Job runs after. Exactly one of the three fields."""
+
+    model_job: ModelJobRef | None = Field(
+        default=None,
+        description="Another Model Job materialized successfully: model@environment, or the model "
+        "alone for its job in this job's own environment.",
+    )
+    job: JobRef | None = Field(
+        default=None,
+        description="A Dagster job (any code location) succeeded: its name (any run), or name@environment "
+        "(only runs of that partition). A model's name is its Model Jobs' asset job; other names are "
+        "declared in upstream.yaml.",
+    )
+    deployment: DeploymentRef | None = Field(
+        default=None,
+        description="A deployment was reported: its name for a report in this job's own environment, or "
+        "name@environment. A model's name is its tags going live (`model-jobs deploy`); other names "
+        "are declared in upstream.yaml.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> EventSpec:
+        given = [name for name in ("model_job", "job", "deployment") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an event names exactly one of model_job, job or deployment"
+                + (f" (this one names {' and '.join(given)})" if given else "")
+            )
+        return self
+
+
+class TriggerSpec(Strict):
+    """When a Model Job runs by itself. Given in `defaults:` and in a job, the job's fields win
+    field by field (a field set to null there removes the default's)."""
+
+    schedule: ScheduleSpec | None = Field(default=None, description="Run on a cron schedule.")
+    on: list[EventSpec] | None = Field(
+        default=None, min_length=1, description="Run when these events happen (see wait_for)."
+    )
+    wait_for: WaitFor | None = Field(
+        default=None,
+        description="any (default): every event starts a run; all: one run once every listed event has "
+        "happened since the job's last triggered run.",
+    )
+
+
 class JobDefaults(Strict):
     incremental: IncrementalSpec | None = Field(
         default=None, description="Incremental settings every job of this model starts from."
     )
+    trigger: TriggerSpec | None = Field(default=None, description="The trigger every job of this model starts from.")
 
 
 class JobSpec(Strict):
@@ -277,6 +373,9 @@ class JobSpec(Strict):
         default=None,
         description="Incremental settings over the defaults; false: this job always rebuilds its target.",
     )
+    trigger: TriggerSpec | None = Field(
+        default=None, description="When the job runs by itself (schedule, events); without one, it runs when launched."
+    )
 
 
 class JobsFile(Strict):
@@ -284,4 +383,24 @@ class JobsFile(Strict):
     defaults: JobDefaults = Field(default_factory=JobDefaults, description="Settings every job starts from.")
     jobs: dict[EnvironmentName, JobSpec] = Field(
         min_length=1, description="Model Jobs keyed by environment: at most one per environment."
+    )
+
+
+class UpstreamEntry(Strict):
+    description: StrictStr | None = Field(default=None, description="What it is; shown in Dagster.")
+
+
+class UpstreamFile(Strict):
+    """Things outside job_specs/ that Model Jobs run after: named once, so triggers can be checked
+    for typos and the deployments show in Dagster as assets."""
+
+    deployments: dict[UpstreamName, UpstreamEntry | None] = Field(
+        default_factory=dict,
+        description="Deployments reported to Dagster (`model-jobs report-deployment` or its REST "
+        "endpoint), by name; a model's own deployments need no entry.",
+    )
+    jobs: dict[UpstreamName, UpstreamEntry | None] = Field(
+        default_factory=dict,
+        description="Dagster jobs of other code locations (or this one) whose success may trigger Model "
+        "Jobs, by job name; the models' own asset jobs need no entry.",
     )

@@ -17,6 +17,11 @@ Path_ = tuple[str | int, ...]
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+# YAML 1.2 (and every JSON tool) reads only true and false as booleans; PyYAML follows YAML 1.1,
+# where on, off, yes, no, y and n are booleans too. A trigger's `on:` key, or NO for Norway in a
+# list of values, must stay the word written.
+_BOOLEANS = {"true", "false"}
 
 
 @dataclass
@@ -67,7 +72,9 @@ def _build(node: yaml.Node, loc: Path_, lines: dict[Path_, int], loader: Any, se
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         # Strings are most of a spec; other scalars (numbers, booleans, null) go through PyYAML.
-        return node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
+        if node.tag == _STR_TAG or (node.tag == _BOOL_TAG and node.value.lower() not in _BOOLEANS):
+            return node.value
+        return loader.construct_object(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*loc, index), lines, loader, seen) for index, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):

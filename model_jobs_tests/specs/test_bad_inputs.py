@@ -76,7 +76,7 @@ def test_unknown_key_in_a_job_lists_allowed_fields(specs):
     line = edit(specs, "jobs/customers_dim.yaml", "    tag: sprint-42\n", "    tag: sprint-42\n    schedule: daily\n")
     error = only_error(specs, "jobs/customers_dim.yaml", "jobs.sandbox.schedule")
     assert error.line == line + 1
-    assert error.message == "unknown field 'schedule'; allowed: tag, source_mapping, target, incremental"
+    assert error.message == "unknown field 'schedule'; allowed: tag, source_mapping, target, incremental, trigger"
 
 
 def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
@@ -84,7 +84,7 @@ def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
     errors = spec_errors(specs)
     unknown = the_error(specs, errors, "jobs/customers_dim.yaml", "jobs.marketing_prd.tags")
     assert unknown.line == line
-    assert unknown.message == "unknown field 'tags'; allowed: tag, source_mapping, target, incremental"
+    assert unknown.message == "unknown field 'tags'; allowed: tag, source_mapping, target, incremental, trigger"
     missing = the_error(specs, errors, "jobs/customers_dim.yaml", "jobs.marketing_prd.tag")
     assert missing.line == line_of(specs, "jobs/customers_dim.yaml", "marketing_prd:")
     assert missing.message == "required field is missing"
@@ -536,7 +536,7 @@ def test_two_jobs_in_one_environment_write_the_same_table(specs):
     ]
     ltv, dim = errors
     # Each side names the other job, with the line to look at.
-    assert ltv.line == line == 12
+    assert ltv.line == line == line_of(specs, "jobs/customer_ltv.yaml", "table: CUSTOMERS_DIM")
     assert ltv.message.startswith(
         "SANDBOX.MARKETING.CUSTOMERS_DIM is also the target of model 'customers_dim' in 'sandbox' ("
     )

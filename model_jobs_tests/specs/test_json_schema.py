@@ -87,7 +87,13 @@ def test_every_object_is_strict_and_every_field_described(name):
 def test_unknown_key_in_a_job_is_not_allowed():
     job = _schema("jobs.schema.json")["$defs"]["JobSpec"]
     assert job["additionalProperties"] is False
-    assert sorted(job["properties"]) == ["incremental", "source_mapping", "tag", "target"]  # so `schedule:` is flagged
+    assert sorted(job["properties"]) == [
+        "incremental",
+        "source_mapping",
+        "tag",
+        "target",
+        "trigger",
+    ]  # so `schedule:` is flagged
     assert job["required"] == ["tag"]
 
 
@@ -175,7 +181,11 @@ def _expected_schema(spec: Path) -> str:
         return "jobs.schema.json"
     if rel.parts[0] == "models" and rel.name == "model.yaml":
         return "model.schema.json"
-    return {"environments.yaml": "environments.schema.json", "sources.yaml": "sources.schema.json"}[rel.as_posix()]
+    return {
+        "environments.yaml": "environments.schema.json",
+        "sources.yaml": "sources.schema.json",
+        "upstream.yaml": "upstream.schema.json",
+    }[rel.as_posix()]
 
 
 DEMO_YAML = sorted(DEMO_SPECS.rglob("*.yaml"))
