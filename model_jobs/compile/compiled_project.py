@@ -29,6 +29,7 @@ from model_jobs.compile.sql import (
     table_comment,
 )
 from model_jobs.compile.targets import check_targets, check_targets_not_read, design_targets, job_targets
+from model_jobs.compile.triggers import Trigger, resolve_triggers
 from model_jobs.errors import ModelSqlError
 from model_jobs.identifiers import TableName
 from model_jobs.specs.collector import ErrorCollector
@@ -83,6 +84,7 @@ class ResolvedJob:
 class CompiledProject:
     specs: SpecSet
     jobs: dict[tuple[str, str], ResolvedJob]
+    triggers: dict[tuple[str, str], Trigger] = field(default_factory=dict)  # of the jobs that have one
 
     def environments_of(self, model: str) -> list[str]:
         """Environments the model has jobs in, in the order environments.yaml lists them."""
@@ -270,4 +272,7 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
     if cycle := _find_cycle(_model_graph(jobs.values())):
         cycle_start = specs.models[cycle[0]]
         errors.add(cycle_start.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")
-    return CompiledProject(specs, jobs)
+    # Checked over every job written (not only those that compiled), so a trigger naming a job
+    # whose SQL has an error is not also reported as naming a job that does not exist.
+    triggers = resolve_triggers(specs, [(e.model, e.environment) for e in specs.jobs], errors)
+    return CompiledProject(specs, jobs, {key: t for key, t in triggers.items() if key in jobs})
