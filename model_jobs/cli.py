@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from model_jobs.compile.compiled_project import CompiledProject
+from model_jobs.compile.triggers import DISPATCHER_SENSOR
 from model_jobs.errors import CommandError, ModelJobsError, SpecErrors
 from model_jobs.project import SPECS_DIR_ENV, load_project, specs_dir
 from model_jobs.warehouse import local_snowflake
@@ -30,7 +31,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     loadable_definitions(project)  # what the code location does next: validate says what it would
     for warning in project.specs.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s), all valid")
+    scheduled = sum(1 for t in project.triggers.values() if t.schedule)
+    on_events = sum(1 for t in project.triggers.values() if t.on)
+    print(
+        f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s) "
+        f"({scheduled} scheduled, {on_events} run after events), all valid"
+    )
     return 0
 
 
@@ -177,6 +183,42 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_deployment(args: argparse.Namespace) -> int:
+    """Record that a deployment went live, as the REST endpoint does: Model Jobs waiting for it run."""
+    from model_jobs.defs.deployments import report_named_deployment
+    from model_jobs.defs.instance import open_instance
+
+    project = load_project(args.specs)
+    known = sorted(set(project.deployed_models) | set(project.specs.upstream.deployments))
+    if args.name not in known:
+        raise CommandError(
+            f"unknown deployment {args.name!r}; known: {', '.join(known) or '(none)'} (a model, or one declared "
+            "under deployments: in upstream.yaml)"
+        )
+    environments = args.env or list(project.specs.environments)
+    unknown = [env for env in environments if env not in project.specs.environments]
+    if unknown:
+        raise CommandError(
+            f"unknown environment {', '.join(map(repr, unknown))}; known: {', '.join(project.specs.environments)}"
+        )
+    with open_instance() as instance:
+        for env in environments:
+            report_named_deployment(instance, args.name, env, args.version, args.message)
+            print(f"reported deployment {args.name}@{env}" + (f" version {args.version}" if args.version else ""))
+    waiting = sorted(
+        t.key
+        for t in project.triggers.values()
+        for s in t.on
+        if s.kind == "deployment" and s.name == args.name and s.environment in environments
+    )
+    print(
+        f"Model Jobs that run after it: {', '.join(waiting)} (started by the sensor {DISPATCHER_SENSOR})"
+        if waiting
+        else "no Model Job runs after it"
+    )
+    return 0
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     project = load_project(args.specs)
     if args.env and args.env not in project.specs.environments:
@@ -298,6 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--tag", required=True)
     promote.add_argument("--specs", default=None, help=specs_help)
     promote.set_defaults(func=cmd_promote)
+
+    report = commands.add_parser(
+        "report-deployment", help="record that a deployment went live; Model Jobs triggered by it run"
+    )
+    report.add_argument("name", help="a model, or a deployment declared in upstream.yaml")
+    report.add_argument(
+        "--env", action="append", help="the environment it went live in (repeat for several; default: every one)"
+    )
+    report.add_argument("--version", help="the version that went live (kept in the event's metadata)")
+    report.add_argument("--message", help="a line describing the deployment")
+    report.add_argument("--specs", default=None, help=specs_help)
+    report.set_defaults(func=cmd_report_deployment)
 
     run = commands.add_parser("run", help="run Model Jobs now (recorded in the Dagster instance, shown in the UI)")
     run.add_argument("models", nargs="+", metavar="MODEL", help="a model, or +model for it and its upstream models")

@@ -117,3 +117,7 @@ class SpecFileError(ModelJobsError):
 
 class YamlLoadError(SpecFileError):
     """A spec file is not readable YAML; `line` points at the problem."""
+
+
+class AnotherRunWriting(RunRefused):
+    """Another run of the same Model Job is writing its target; two writers could lose rows."""

@@ -14,7 +14,9 @@ from model_jobs.warehouse import local_snowflake
 
 def test_validate_demo(capsys):
     assert main(["validate", "job_specs"]) == 0
-    assert capsys.readouterr().out.strip() == "job_specs: 4 model(s), 12 Model Job(s), all valid"
+    assert capsys.readouterr().out.strip() == (
+        "job_specs: 4 model(s), 12 Model Job(s) (2 scheduled, 4 run after events), all valid"
+    )
 
 
 def test_seed_is_idempotent(warehouse, demo_project, query):

@@ -1,6 +1,8 @@
 """Translate a compiled project into Dagster assets: one per model, one partition per environment."""
 # No `from __future__ import annotations` here: Dagster inspects the context type hint at runtime.
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
@@ -26,6 +28,7 @@ from dagster_snowflake import SnowflakeResource
 from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental import Incremental
 from model_jobs.defs.keys import model_key, source_key
+from model_jobs.defs.one_writer import sole_writer
 from model_jobs.defs.resources import job_connection
 from model_jobs.errors import RunRefused, SpecError, SpecErrors
 from model_jobs.identifiers import TableName
@@ -158,6 +161,15 @@ def _tag_run(context: AssetExecutionContext, job: ResolvedJob) -> None:
     )
 
 
+@contextlib.contextmanager
+def _refused_as_failure() -> Iterator[None]:
+    try:
+        yield
+    except RunRefused as exc:
+        # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
+        raise Failure(description=str(exc), allow_retries=False) from exc
+
+
 def model_asset(project: CompiledProject, model: str, specs_revision: str | None = None) -> AssetsDefinition:
     spec = project.specs.models[model]
     environments = project.environments_of(model)
@@ -185,25 +197,25 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
         job = project.job(model, context.partition_key)
         _tag_run(context, job)
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
-        with job_connection(
-            snowflake,
-            role=job.environment_spec.role,
-            warehouse=job.environment_spec.warehouse,
-            session_parameters={"QUERY_TAG": tag},
-            database=job.target.database,
-            schema=job.target.schema,
-        ) as connection:
-            try:
-                result = materialize(
-                    job,
-                    connection,
-                    project.specs.sources,
-                    log=context.log.info,
-                    full_refresh=context.op_execution_context.op_config["full_refresh"],
-                )
-            except RunRefused as exc:
-                # A Failure shows the message itself in the UI, not a stack trace; retrying won't help.
-                raise Failure(description=str(exc), allow_retries=False) from exc
+        with (
+            _refused_as_failure(),
+            sole_writer(context, job.key),
+            job_connection(
+                snowflake,
+                role=job.environment_spec.role,
+                warehouse=job.environment_spec.warehouse,
+                session_parameters={"QUERY_TAG": tag},
+                database=job.target.database,
+                schema=job.target.schema,
+            ) as connection,
+        ):
+            result = materialize(
+                job,
+                connection,
+                project.specs.sources,
+                log=context.log.info,
+                full_refresh=context.op_execution_context.op_config["full_refresh"],
+            )
         return MaterializeResult(metadata=_metadata(job, result, context.run.run_id, specs_revision))
 
     return _materialize_model

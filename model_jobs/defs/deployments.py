@@ -38,3 +38,22 @@ def report_deployment(instance: DagsterInstance, deployment: Deployment) -> None
             },
         )
     )
+
+
+def report_named_deployment(
+    instance: DagsterInstance, name: str, environment: str, version: str | None, message: str | None
+) -> None:
+    """What `model-jobs report-deployment` and Dagster's REST endpoint record: a deployment of
+    `name` went live in `environment`. The Model Jobs dispatcher starts the jobs waiting for it."""
+    instance.report_runless_asset_event(
+        AssetMaterialization(
+            asset_key=deployment_key(name),
+            partition=environment,
+            description=message or f"{name} deployed in {environment}",
+            metadata={
+                **({"version": version} if version else {}),
+                **({"message": message} if message else {}),
+                "reported_by": "model-jobs report-deployment",
+            },
+        )
+    )

@@ -8,6 +8,9 @@ from typing import Any
 
 from dagster import DagsterInstance, Definitions, materialize
 
+from model_jobs.compile.triggers import model_job_key
+from model_jobs.defs.triggers import MODEL_JOB_TAG
+
 # The caller prints its own summary; Dagster's per-event console log would bury it.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -43,6 +46,7 @@ def run_partition(
         instance=instance,
         raise_on_error=False,
         run_config=run_config,
+        tags={MODEL_JOB_TAG: model_job_key(model, environment)},
     )
     if result.success:
         (materialization,) = result.asset_materializations_for_node(asset_def.op.name)

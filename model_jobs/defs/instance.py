@@ -23,10 +23,20 @@ def dagster_home_path() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or Path(DAGSTER_HOME_DIR).resolve())
 
 
-# The instance settings `make dev` starts with (default local storage otherwise). Written only
-# when dagster.yaml is missing or empty, so an edited one is kept.
-DEV_INSTANCE_SETTINGS = """\
-# Written by model-jobs for `make dev`; edit freely (it is only written when missing or empty).
+# The instance settings `make dev` starts with (default local storage otherwise). Written when
+# dagster.yaml is missing or empty, or is an older copy written by model-jobs (its first line
+# says so): an edited one whose first line was changed is kept.
+SETTINGS_MARKER = "# Written by model-jobs"
+DEV_INSTANCE_SETTINGS = f"""\
+{SETTINGS_MARKER} for `make dev`; remove this line to keep your edits.
+# One writer per Model Job: the run queue starts at most one run per value of the `model_job`
+# tag (customers_dim@marketing_prd); runs of other Model Jobs, environments included, go ahead.
+concurrency:
+  runs:
+    tag_concurrency_limits:
+      - key: model_job
+        value: {{applyLimitPerUniqueValue: true}}
+        limit: 1
 # Run monitoring fails runs that never got going, and runs past max_runtime_seconds: the default
 # run launcher cannot tell that a run's process was killed, so that is what ends such a run.
 run_monitoring:
@@ -42,7 +52,8 @@ def dagster_home() -> Path:
     home = dagster_home_path()
     home.mkdir(parents=True, exist_ok=True)
     settings = home / "dagster.yaml"
-    if not settings.exists() or settings.stat().st_size == 0:
+    current = settings.read_text(encoding="utf-8") if settings.exists() else ""
+    if not current.strip() or (current.startswith(SETTINGS_MARKER) and current != DEV_INSTANCE_SETTINGS):
         settings.write_text(DEV_INSTANCE_SETTINGS, encoding="utf-8")
     return home
 

@@ -32,11 +32,14 @@ def test_one_partitioned_asset_per_model(demo_project):
     external = {k for k in graph.get_all_asset_keys() if graph.get(k).is_external}
     sources = {k for k in external if graph.get(k).group_name == "sources"}
     assert sources == {AssetKey(["datalake_dev", "raw", t]) for t in ["orders", "order_items", "customers"]}
-    # One deployment asset per model, partitioned like the models, that `model-jobs deploy` reports to.
-    deployments = external - sources
+    # One deployment asset per model, partitioned like the models, that `model-jobs deploy` reports
+    # to, one per deployment declared in upstream.yaml, and one per job a trigger names.
+    deployments = {k for k in external - sources if graph.get(k).group_name == "deployments"}
     assert deployments == {
-        AssetKey(["deployments", m]) for m in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]
+        AssetKey(["deployments", m])
+        for m in ["customers_dim", "orders_enriched", "customer_ltv", "order_status", "crm_service"]
     }
+    assert external - sources - deployments == {AssetKey(["upstream_jobs", "crm_export"])}
     assert graph.get(AssetKey(["deployments", "customer_ltv"])).partitions_def.get_partition_keys() == ENVIRONMENTS
 
 
