@@ -150,15 +150,13 @@ RUN_CONFIG_SCHEMA = {
 }
 
 
-def _tag_run(context: AssetExecutionContext, job: ResolvedJob) -> None:
+def _run_tags(context: AssetExecutionContext, job: ResolvedJob) -> dict[str, str]:
     """Run tags `model`, `environment`, `model_tag`, so runs can be filtered by them in the UI.
     A run that materializes several models keeps the tags of the first; every materialization
     records its own tag in its metadata either way."""
     if "model" in context.run.tags:
-        return
-    context.instance.add_run_tags(
-        context.run.run_id, {"model": job.model, "environment": job.environment, "model_tag": job.tag.name}
-    )
+        return {}
+    return {"model": job.model, "environment": job.environment, "model_tag": job.tag.name}
 
 
 @contextlib.contextmanager
@@ -195,11 +193,10 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
     # [Any] is what Dagster reads a bare MaterializeResult as; [None] would make the output a Nothing type.
     def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult[Any]:
         job = project.job(model, context.partition_key)
-        _tag_run(context, job)
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
         with (
             _refused_as_failure(),
-            sole_writer(context, job.key),
+            sole_writer(context, job.key, also_tag=_run_tags(context, job)),
             job_connection(
                 snowflake,
                 role=job.environment_spec.role,

@@ -13,7 +13,7 @@ cannot both miss each other: at least one gives way.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from dagster import AssetExecutionContext, DagsterRunStatus, RunsFilter
 
@@ -26,10 +26,11 @@ EXECUTING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStat
 
 
 @contextlib.contextmanager
-def sole_writer(context: AssetExecutionContext, key: str) -> Iterator[None]:
-    """Hold Model Job `key` while the body writes; raise AnotherRunWriting if another run holds it."""
+def sole_writer(context: AssetExecutionContext, key: str, also_tag: Mapping[str, str]) -> Iterator[None]:
+    """Hold Model Job `key` while the body writes; raise AnotherRunWriting if another run holds it.
+    `also_tag`: more run tags, written with the claim (one write to the instance, not two)."""
     instance, run = context.instance, context.run
-    claim = {WRITING_TAG: key}
+    claim = {**also_tag, WRITING_TAG: key}
     if MODEL_JOB_TAG not in run.tags:
         claim[MODEL_JOB_TAG] = key  # from now on the run queue holds further runs of this job back
     instance.add_run_tags(run.run_id, claim)
