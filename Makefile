@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental uv sync
+.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules uv sync
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -45,3 +45,9 @@ bench-load: sync  ## code-location load time vs a plain Dagster Definitions
 
 bench-incremental: sync  ## incremental run vs full refresh vs hand-written SQL, 5,000,000 rows
 	$(RUN) python bench/incremental.py
+
+bench-dispatcher: sync  ## one dispatcher evaluation: 1,000 event-triggered Model Jobs, 10,000 past events, 100 new
+	$(RUN) python bench/dispatcher.py
+
+bench-schedules: sync  ## the scheduler daemon's iteration with 1,000 schedules (one per scheduled Model Job)
+	$(RUN) python bench/schedules.py

@@ -10,11 +10,15 @@ import os
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from model_jobs.text_table import render_table
 from model_jobs.warehouse.local_snowflake import PORT_ENV, running_in_thread
@@ -123,3 +127,30 @@ def finish(script: str, args: argparse.Namespace, figures: dict[str, Any], targe
     missed = [t.name for t in targets if not t.met]
     print(f"\nfigures in {OUT / script}.json; " + (f"MISSED: {'; '.join(missed)}" if missed else "every target met"))
     return 1 if missed and not args.no_fail else 0
+
+
+class StatementCounter:
+    """SQL statements sent by any SQLAlchemy Engine of this process (Dagster's SQLite storages
+    create one per connection: a class-level listener sees them all) while `counting` is set."""
+
+    def __init__(self) -> None:
+        self.count, self.counting = 0, False
+        self.texts: Counter[str] = Counter()
+        event.listen(Engine, "before_cursor_execute", self._before)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self.counting:
+            self.count += 1
+            self.texts[" ".join(statement.split())[:90]] += 1
+
+    @contextlib.contextmanager
+    def measure(self) -> Iterator[None]:
+        self.count, self.counting = 0, True
+        self.texts.clear()
+        try:
+            yield
+        finally:
+            self.counting = False
+
+    def close(self) -> None:
+        event.remove(Engine, "before_cursor_execute", self._before)

@@ -123,12 +123,12 @@ def _run_request(project: CompiledProject, evaluation: Evaluation) -> list[RunRe
 
 
 def _observations(evaluation: Evaluation, touched: set[str]) -> list[AssetObservation]:
-    """What was decided for each Model Job an event reached, on that job's asset partition, so a
-    person looking at the partition sees why it ran or did not."""
+    """Why a Model Job an event reached did not run yet, on that job's asset partition, where a
+    person looking at the partition finds it."""
     observations = []
     for key, decision in sorted(evaluation.decisions.items()):
         if key not in touched:
-            continue  # a decision repeated every tick (still in flight) is said once
+            continue  # a decision repeated every tick (still in flight) is said when it is made
         model, environment = key.split("@", 1)
         observations.append(
             AssetObservation(
@@ -175,7 +175,11 @@ def dispatcher_sensor(
         )
         for line in result.reasons:  # in the tick's log, whether or not it starts runs
             (context.log.warning if line in result.ignored else context.log.info)(line)
-        touched = {t.key for e in events for t, _ in index.listeners(e)} | {r.trigger.key for r in result.runs}
+        # A started run says why in its own tag (model_jobs/trigger); what an event reached without
+        # starting a run (held, or waiting for all) is said on the partition. Only then: each
+        # observation is a few writes the daemon makes, per Model Job an event fans out to.
+        started = {r.trigger.key for r in result.runs}
+        touched = {t.key for e in events for t, _ in index.listeners(e)} - started
         requests = _run_request(project, result)
         # Every tick that starts nothing says why: what it read, and what each waiting job waits for.
         head = f"{len(events)} new events" if events else "no new event"

@@ -122,10 +122,16 @@ def test_the_dispatcher_starts_from_now_then_starts_exactly_the_partitions_event
         "orders_enriched@marketing_prd",
         "orders_enriched@sandbox",
     }
-    # The decision is recorded on the partition it concerns.
-    observed = {(e.asset_key, e.partition) for e in second.asset_events}
-    assert (model_key("orders_enriched"), "marketing_prd") in observed
-    assert (model_key("orders_enriched"), "marketing_dev") not in observed
+    # A started run names the events it answers; customer_ltv, which waits for all, says so on its
+    # partition (and only there).
+    assert {r.tags["model_jobs/trigger"] for r in second.run_requests} == {
+        f"model_job customers_dim@{env} (event {key.split(':')[1]})" for _, env, key in requested
+    }
+    observed = {(e.asset_key, e.partition): e.metadata["trigger_decision"].value for e in second.asset_events}
+    assert observed == {
+        (model_key("customer_ltv"), "marketing_prd"): "waiting for all: model_job orders_enriched@marketing_prd "
+        "not seen since its last triggered run"
+    }
 
     # Nothing new: nothing requested, and the tick says why.
     third = _tick(defs, instance, second.cursor)
