@@ -21,7 +21,9 @@ from model_jobs.defs.triggers import MODEL_JOB_TAG
 from model_jobs.errors import AnotherRunWriting
 
 WRITING_TAG = "model_jobs/writing"
-RELEASED = ""  # a tag cannot be removed through the instance, only overwritten
+# A tag cannot be removed through the instance, only overwritten: a released claim says how it
+# ended (any value but the bare key is no claim).
+ENDED, GAVE_WAY = "ended", "gave way"
 EXECUTING = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
@@ -40,7 +42,7 @@ def sole_writer(context: AssetExecutionContext, key: str, also_tag: Mapping[str,
         if r.dagster_run.run_id != run.run_id
     ]
     if others:
-        instance.add_run_tags(run.run_id, {WRITING_TAG: RELEASED})
+        instance.add_run_tags(run.run_id, {WRITING_TAG: f"{key} ({GAVE_WAY})"})
         raise AnotherRunWriting(
             f"Model Job {key} is being written by run {', '.join(others)}; this run wrote nothing. Launch "
             "it again when that run has finished (runs launched through the model's job, schedules and "
@@ -49,4 +51,4 @@ def sole_writer(context: AssetExecutionContext, key: str, also_tag: Mapping[str,
     try:
         yield
     finally:
-        instance.add_run_tags(run.run_id, {WRITING_TAG: RELEASED})
+        instance.add_run_tags(run.run_id, {WRITING_TAG: f"{key} ({ENDED})"})

@@ -293,10 +293,11 @@ def test_a_second_writer_of_a_model_job_is_refused_while_other_environments_run(
     )
     assert query("SELECT COUNT(*) FROM SANDBOX.MARKETING.CUSTOMERS_DIM") == before
     refused_run = instance.get_run_by_id(refused.run_id)
-    assert refused_run.tags[WRITING_TAG] == ""  # it let go of its claim
+    assert refused_run.tags[WRITING_TAG] == "customers_dim@sandbox (gave way)"  # it let go of its claim
     # Another environment of the same model is another Model Job: it runs.
     assert run_partition(defs, "customers_dim", "marketing_dev", instance).ok
     instance.report_run_failed(instance.get_run_by_id(other.run_id))
     again = run_partition(defs, "customers_dim", "sandbox", instance)
     assert again.ok, again.error
     assert instance.get_run_by_id(again.run_id).tags["model_job"] == "customers_dim@sandbox"
+    assert instance.get_run_by_id(again.run_id).tags[WRITING_TAG] == "customers_dim@sandbox (ended)"
