@@ -23,13 +23,13 @@ from dagster import (
 from dagster import (
     Field as DagsterField,
 )
-from dagster_snowflake import SnowflakeResource
 
 from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental import Incremental
 from model_jobs.defs.keys import model_key, source_key
 from model_jobs.defs.one_writer import sole_writer
 from model_jobs.defs.resources import job_connection
+from model_jobs.defs.snowflake_resource import SnowflakeResource
 from model_jobs.errors import RunRefused, SpecError, SpecErrors
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.incremental import IncrementalOutcome

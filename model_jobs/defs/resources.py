@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import EnvVar
-from dagster_snowflake import SnowflakeResource
 
+from model_jobs.defs.snowflake_resource import SnowflakeResource
 from model_jobs.warehouse.local_snowflake import HOST, configured_port
 from model_jobs.warehouse.settings import credential_variables, uses_local_snowflake
 
