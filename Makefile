@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules uv sync
+.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules bench-run-cpu uv sync
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -51,3 +51,6 @@ bench-dispatcher: sync  ## one dispatcher evaluation: 1,000 event-triggered Mode
 
 bench-schedules: sync  ## the scheduler daemon's iteration with 1,000 schedules (one per scheduled Model Job)
 	$(RUN) python bench/schedules.py
+
+bench-run-cpu: sync  ## CPU per daemon-launched run in `model-jobs dev` (default run launcher)
+	$(RUN) python bench/run_cpu.py
