@@ -13,6 +13,7 @@ from functools import cached_property
 
 from sqlglot import exp
 
+from model_jobs.compile.graphs import find_cycle
 from model_jobs.compile.incremental import Incremental, resolve_incremental
 from model_jobs.compile.reference_cache import ReferenceCache
 from model_jobs.compile.references import ParsedSql
@@ -187,28 +188,6 @@ def _check_mapping(entry: JobEntry, tag: Tag, parsed: ParsedSql, errors: ErrorCo
     return ok
 
 
-def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, str] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = "open"
-        stack.append(node)
-        for upstream in sorted(graph.get(node, ())):
-            if state.get(upstream) == "open":
-                return [*stack[stack.index(upstream) :], upstream]
-            if upstream not in state and (cycle := visit(upstream)):
-                return cycle
-        state[node] = "done"
-        stack.pop()
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
-
-
 def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCache | None = None) -> CompiledProject:
     cache = cache or ReferenceCache(None)
     parsed_by_tag: dict[tuple[str, str], ParsedSql | None] = {}
@@ -269,7 +248,7 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
 
     cache.save()
     check_targets_not_read(specs, targets, [(key, s) for key, job in jobs.items() for s in job.sources], errors)
-    if cycle := _find_cycle(_model_graph(jobs.values())):
+    if cycle := find_cycle(_model_graph(jobs.values())):
         cycle_start = specs.models[cycle[0]]
         errors.add(cycle_start.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")
     # Checked over every job written (not only those that compiled), so a trigger naming a job

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from model_jobs.compile.graphs import find_cycle
 from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.loader import UPSTREAM_FILE, JobEntry, SpecSet
 from model_jobs.specs.models import EventSpec, TriggerSpec, WaitFor
@@ -290,25 +291,7 @@ def upstream_jobs_of(source: EventSource, jobs: Iterable[JobKey]) -> list[JobKey
 def find_trigger_cycle(triggers: Mapping[JobKey, Trigger], jobs: Iterable[JobKey]) -> list[JobKey] | None:
     job_list = list(jobs)
     graph = {key: {up for s in t.on for up in upstream_jobs_of(s, job_list)} for key, t in triggers.items()}
-    state: dict[JobKey, str] = {}
-    stack: list[JobKey] = []
-
-    def visit(node: JobKey) -> list[JobKey] | None:
-        state[node] = "open"
-        stack.append(node)
-        for upstream in sorted(graph.get(node, ())):
-            if state.get(upstream) == "open":
-                return [*stack[stack.index(upstream) :], upstream]
-            if upstream not in state and (cycle := visit(upstream)):
-                return cycle
-        state[node] = "done"
-        stack.pop()
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
+    return find_cycle(graph)
 
 
 def resolve_triggers(specs: SpecSet, jobs: Iterable[JobKey], errors: ErrorCollector) -> dict[JobKey, Trigger]:

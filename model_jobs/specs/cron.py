@@ -154,6 +154,14 @@ def _timezones() -> dict[str, str]:
     return {name.lower(): name for name in zoneinfo.available_timezones() - _NOT_PLACES}
 
 
+def _loads(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def check_timezone(value: str) -> str:
     """The name, if it is an IANA time zone name, or ValueError suggesting close matches.
 
@@ -161,13 +169,8 @@ def check_timezone(value: str) -> str:
     as 'posixrules', 'right/UTC' or, on a case-insensitive file system, 'europe/berlin'.
     """
     names = _timezones()
-    if names.get(value.lower()) == value:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-        else:
-            return value
+    if names.get(value.lower()) == value and _loads(value):
+        return value
     # A name that differs only in case has one obvious correction; otherwise offer what is close.
     close = [value.lower()] if value.lower() in names else difflib.get_close_matches(value.lower(), names, n=3)
     suggestion = f"; did you mean {' or '.join(names[name] for name in close)}?" if close else ""
