@@ -78,6 +78,28 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load_orders(args: argparse.Namespace) -> int:
+    """Append fresh demo orders to the ORDERS source an environment reads."""
+    from datetime import UTC, datetime
+
+    from model_jobs.defs.resources import connection_outside_a_run
+    from model_jobs.demo.seed import load_new_orders
+
+    project = load_project(args.specs)
+    if args.env not in project.specs.environments:
+        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    if args.orders < 1:
+        raise CommandError("--orders must be at least 1")
+    with _local_snowflake_for_command(), connection_outside_a_run() as connection:
+        try:
+            written = load_new_orders(connection, project, args.env, args.orders, datetime.now(UTC))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+    for table, rows in written:
+        print(f"{table}: {rows} new rows, loaded now")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from model_jobs.defs.instance import open_instance
     from model_jobs.demo.run_all import materialize_all, summary
@@ -90,8 +112,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with open_instance() as instance:
             runs = materialize_all(project, instance)
     print(summary(project, runs))
-    failed = [r for r in runs if not r.ok]
-    print(f"\n{len(runs) - len(failed)} of {len(runs)} Model Jobs materialized")
+    failed = [r for r in runs if r.error]
+    skipped = [r for r in runs if r.skipped]
+    print(
+        f"\n{len(runs) - len(failed) - len(skipped)} of {len(runs)} Model Jobs materialized"
+        + (f", {len(skipped)} skipped (conditions unmet)" if skipped else "")
+    )
     return 1 if failed else 0
 
 
@@ -268,7 +294,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         models = project.select(args.models, args.env)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    config = {"full_refresh": args.full_refresh, "force": args.force}
     failed: set[str] = set()
+    skipped: set[str] = set()
     with _local_snowflake_for_command(), open_instance() as instance:
         defs = build_definitions(project)
         for model in models:
@@ -278,15 +306,28 @@ def cmd_run(args: argparse.Namespace) -> int:
                 failed.add(model)
                 print(f"{job.key}  skipped: upstream {', '.join(blocked)} failed")
                 continue
+            waiting = sorted(set(job.upstream_models) & skipped)
+            if waiting:  # as in a Dagster run: what an upstream did not write is not built on
+                skipped.add(model)
+                print(f"{job.key}  skipped: upstream {', '.join(waiting)} was skipped")
+                continue
             started = time.perf_counter()
-            run = run_partition(defs, model, args.env, instance, {"full_refresh": True} if args.full_refresh else None)
+            run = run_partition(defs, model, args.env, instance, config)
             seconds = time.perf_counter() - started
             if run.ok:
                 mode = str(run.metadata.get("mode", "full"))
+                forced = (
+                    "  (conditions unmet, forced)"
+                    if str(run.metadata.get("conditions", "")).startswith("unmet")
+                    else ""
+                )
                 print(
                     f"{job.key}  tag {job.tag.name}  {mode}  {run.metadata['rows_written']} rows  {seconds:.1f}s  "
-                    f"run {run.run_id}"
+                    f"run {run.run_id}{forced}"
                 )
+            elif run.skipped:
+                skipped.add(model)
+                print(f"{job.key}  skipped, nothing written: {run.skipped}  (run {run.run_id}; --force runs anyway)")
             else:
                 failed.add(model)
                 print(f"{job.key}  FAILED after {seconds:.1f}s (run {run.run_id}):\n{run.error}")
@@ -357,8 +398,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("models", nargs="+", metavar="MODEL", help="a model, or +model for it and its upstream models")
     run.add_argument("--env", required=True, help="the environment whose Model Jobs run")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental targets fully")
+    run.add_argument(
+        "--force", action="store_true", help="run even when conditions are unmet (the materialization records it)"
+    )
     run.add_argument("--specs", default=None, help=specs_help)
     run.set_defaults(func=cmd_run)
+
+    load = commands.add_parser(
+        "load-orders",
+        help="append new demo orders, loaded now, to an environment's orders source (makes it fresh and changed)",
+    )
+    load.add_argument("--env", required=True, help="the environment whose orders source gets them")
+    load.add_argument("--orders", type=int, default=20, help="how many (default: 20)")
+    load.add_argument("--specs", default=None, help=specs_help)
+    load.set_defaults(func=cmd_load_orders)
 
     schema = commands.add_parser("schema", help="write JSON Schemas of the spec files (editor support)")
     schema.add_argument("--out", default="schemas", help="folder to write them to (default: schemas)")

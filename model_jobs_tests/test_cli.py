@@ -31,30 +31,48 @@ def test_demo_command_materializes_every_job(warehouse, capsys):
     # Reuses the session's embedded Snowflake (it is listening on the configured port).
     assert main(["demo", "--specs", "job_specs"]) == 0
     out = capsys.readouterr().out
-    assert "12 of 12 Model Jobs materialized" in out
+    assert "10 of 12 Model Jobs materialized, 2 skipped (conditions unmet)" in out
     assert re.search(
         r"customers_dim\s+marketing_prd\s+sprint-41\s+ANALYTICS_PRD\.MARTS\.CUSTOMERS_DIM\s+120\s+full\n", out
     )
     assert re.search(
         r"orders_enriched\s+marketing_prd\s+2026\.1\s+ANALYTICS_PRD\.MARTS\.ORDERS_ENRICHED\s+600\s+full\n", out
     )
-    # The targets exist already (earlier tests built them): the incremental job applies only the
-    # rows inside its lookback window.
-    assert re.search(
-        r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+600\s+"
-        r"(incremental \+1 ~0 -1|full)\n",
-        out,
+    assert re.search(r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+skipped\s*\n", out)
+    assert "order_status@marketing_prd skipped, conditions unmet: DATALAKE_PRD.RAW.ORDERS loaded " in out
+    assert (
+        "order_status@sandbox skipped, conditions unmet: DATALAKE_DEV.SAMPLE.ORDERS: 1 of 46 rows fail "
+        "accepted_values_status (check failed)" in out
     )
-    assert main(["demo", "--specs", "job_specs"]) == 0
-    again = capsys.readouterr().out
-    assert re.search(
-        r"order_status\s+marketing_prd\s+v1\s+ANALYTICS_PRD\.MARTS\.ORDER_STATUS\s+600\s+"
-        r"incremental \+1 ~0 -1\n",
-        again,
-    )
-    assert re.search(
-        r"order_status\s+sandbox\s+v2\s+SANDBOX\.MARKETING\.ORDER_STATUS\s+46\s+incremental \+0 ~0 -0\n", again
-    )
+
+
+def test_fresh_orders_let_a_skipped_job_run_once_then_it_waits_for_a_change(warehouse, demo_project, capsys):
+    """The README's walk-through: prd's orders are stale, so order_status@marketing_prd is skipped;
+    load-orders makes them fresh and it runs; run again with nothing new, it is skipped as unchanged."""
+    try:
+        assert main(["run", "order_status", "--env", "marketing_prd"]) == 0
+        skipped = capsys.readouterr().out
+        assert "order_status@marketing_prd  skipped, nothing written: DATALAKE_PRD.RAW.ORDERS loaded " in skipped
+        assert "--force runs anyway" in skipped
+
+        assert main(["load-orders", "--env", "marketing_prd", "--orders", "5"]) == 0
+        loaded = capsys.readouterr().out
+        assert "DATALAKE_PRD.RAW.ORDERS: 5 new rows, loaded now" in loaded
+        assert "DATALAKE_PRD.RAW.ORDER_ITEMS: 5 new rows, loaded now" in loaded
+
+        assert main(["run", "order_status", "--env", "marketing_prd"]) == 0
+        ran = capsys.readouterr().out
+        assert re.search(r"order_status@marketing_prd  tag v1  \w+  605 rows", ran), ran
+
+        assert main(["run", "order_status", "--env", "marketing_prd"]) == 0
+        unchanged = capsys.readouterr().out
+        assert "skipped, nothing written: no source changed in marketing_prd since the last materialization" in unchanged
+
+        assert main(["run", "order_status", "--env", "marketing_prd", "--force"]) == 0
+        forced = capsys.readouterr().out
+        assert "605 rows" in forced and "(conditions unmet, forced)" in forced
+    finally:
+        seed(warehouse, demo_project)  # later tests expect the seeded rows
 
 
 def test_demo_command_reports_failure_with_exit_code_1(warehouse, specs_copy, capsys):

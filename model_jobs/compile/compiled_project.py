@@ -13,6 +13,14 @@ from functools import cached_property
 
 from sqlglot import exp
 
+from model_jobs.compile.conditions import (
+    ConditionResolver,
+    Conditions,
+    MaxAge,
+    SourceRules,
+    check_source_rules,
+    warn_several_locations,
+)
 from model_jobs.compile.graphs import find_cycle
 from model_jobs.compile.incremental import Incremental, resolve_incremental
 from model_jobs.compile.reference_cache import ReferenceCache
@@ -52,6 +60,8 @@ class ResolvedJob:
     sources: tuple[SourceRead, ...]
     parsed: ParsedSql = field(repr=False, compare=False)
     incremental: Incremental | None = None
+    conditions: Conditions = field(default_factory=Conditions)
+    freshness: MaxAge | None = None  # how old its target may get before its freshness check fails
 
     @property
     def key(self) -> str:
@@ -86,6 +96,27 @@ class CompiledProject:
     specs: SpecSet
     jobs: dict[tuple[str, str], ResolvedJob]
     triggers: dict[tuple[str, str], Trigger] = field(default_factory=dict)  # of the jobs that have one
+    source_rules: SourceRules = field(default_factory=SourceRules)
+
+    @cached_property
+    def source_locations(self) -> dict[TableName, dict[str, TableName]]:
+        """Each source table (not a model's target) by design-time location: the location its
+        partition for each environment stands for, environments in environments.yaml's order.
+        Where an environment's jobs read it from several locations, the one most of them read
+        (then the first by name); load warns about it (see conditions.warn_several_locations)."""
+        return {
+            design: {env: _most_read(found[env]) for env in self.specs.environments if env in found}
+            for design, found in sorted(self._source_reads.items())
+        }
+
+    @cached_property
+    def _source_reads(self) -> dict[TableName, dict[str, list[TableName]]]:
+        reads: dict[TableName, dict[str, list[TableName]]] = {}
+        for (_, env), job in sorted(self.jobs.items()):
+            for source in job.sources:
+                if source.upstream_model is None and source.design not in self.design_targets:
+                    reads.setdefault(source.design, {}).setdefault(env, []).append(source.actual)
+        return reads
 
     def environments_of(self, model: str) -> list[str]:
         """Environments the model has jobs in, in the order environments.yaml lists them."""
@@ -145,6 +176,10 @@ class CompiledProject:
         return found
 
 
+def _most_read(locations: list[TableName]) -> TableName:
+    return min(set(locations), key=lambda loc: (-locations.count(loc), str(loc)))
+
+
 def _model_graph(jobs: Iterable[ResolvedJob]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for job in jobs:
@@ -195,6 +230,8 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
     model_of_design_target = design_targets(targets, specs.design_environment)
 
     check_targets(specs, targets, errors)
+    rules = check_source_rules(specs, errors)
+    conditions_of = ConditionResolver(specs, rules, errors)
 
     targets_by_env: dict[str, dict[str, TableName]] = {}
     for (model, env), target in targets.items():
@@ -232,7 +269,8 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
                     entry.line(),
                 )
         incremental_ok, incremental = resolve_incremental(entry, errors)
-        if len(sources) != len(parsed.tables) or not incremental_ok:
+        conditions = conditions_of.conditions(entry, tuple(sources))
+        if len(sources) != len(parsed.tables) or not incremental_ok or conditions is None:
             continue
         jobs[(entry.model, entry.environment)] = ResolvedJob(
             model=entry.model,
@@ -244,14 +282,18 @@ def compile_project(specs: SpecSet, errors: ErrorCollector, cache: ReferenceCach
             sources=tuple(sources),
             parsed=parsed,
             incremental=incremental,
+            conditions=conditions,
+            freshness=conditions_of.freshness(entry),
         )
 
     cache.save()
-    check_targets_not_read(specs, targets, [(key, s) for key, job in jobs.items() for s in job.sources], errors)
+    reads = [(key, s) for key, job in jobs.items() for s in job.sources]
+    check_targets_not_read(specs, targets, reads, errors)
+    warn_several_locations(reads, rules, specs, errors)
     if cycle := find_cycle(_model_graph(jobs.values())):
         cycle_start = specs.models[cycle[0]]
         errors.add(cycle_start.directory, "", f"models depend on each other in a cycle: {' -> '.join(cycle)}")
     # Checked over every job written (not only those that compiled), so a trigger naming a job
     # whose SQL has an error is not also reported as naming a job that does not exist.
     triggers = resolve_triggers(specs, [(e.model, e.environment) for e in specs.jobs], errors)
-    return CompiledProject(specs, jobs, {key: t for key, t in triggers.items() if key in jobs})
+    return CompiledProject(specs, jobs, {key: t for key, t in triggers.items() if key in jobs}, rules)

@@ -7,8 +7,9 @@ the sensor's cursor, so a restarted daemon resumes exactly where it stopped:
 - `after`: the storage id of the last event read. Every event is read once.
 - `seen`: for `wait_for: all`, which of a job's events happened since its last triggered run.
 - `pending`: jobs owed a run that could not start yet because a run of the same Model Job was
-  in flight (that run may have read its sources before the event). However many events arrive
-  meanwhile, the job gets one follow-up run once nothing of it is in flight.
+  in flight (that run may have read its sources before the event), or because their conditions
+  are unmet. However many events arrive meanwhile, the job gets one run once nothing of it is in
+  flight and its conditions hold.
 
 Run keys are `<model>@<environment>:<storage id of the newest event the run answers>`, so
 evaluating the same events twice (a daemon that died before storing its cursor) asks for the same
@@ -18,7 +19,7 @@ run again, and Dagster drops the repeat.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from model_jobs.compile.triggers import EventKind, EventSource, Trigger
@@ -176,21 +177,28 @@ def decide(
     state: DispatchState,
     answered: dict[str, list[str]],
     in_flight: Collection[str],
+    unmet: Mapping[str, str] | None = None,
 ) -> tuple[DispatchState, list[RunWanted], dict[str, str]]:
-    """Start a run for every job owed one, except those with a run in flight: they keep their
-    place in `pending` and get one follow-up run after it."""
+    """Start a run for every job owed one, except those with a run in flight (they get one
+    follow-up run after it) and those whose conditions are unmet (`unmet`: job -> why; they run
+    once, at the first evaluation that finds their conditions met). Both keep their place in
+    `pending`."""
+    unmet = unmet or {}
     runs: list[RunWanted] = []
     decisions: dict[str, str] = {}
     pending: dict[str, int] = {}
     for key, storage_id in sorted(state.pending.items()):
         events = answered.get(key, [])
+        answers = f" (for {'; '.join(events)})" if events else ""
         if key in in_flight:
             pending[key] = storage_id
-            decisions[key] = "a run is in flight; one follow-up run is pending" + (
-                f" (for {'; '.join(events)})" if events else ""
-            )
+            decisions[key] = "a run is in flight; one follow-up run is pending" + answers
             continue
-        what = tuple(events) or (f"events up to {storage_id}, held while a run was in flight",)
+        if key in unmet:
+            pending[key] = storage_id
+            decisions[key] = f"conditions unmet, the run waits for them: {unmet[key]}" + answers
+            continue
+        what = tuple(events) or (f"events up to {storage_id}, held until it could run",)
         runs.append(RunWanted(index.triggers[key], storage_id, what))
         decisions[key] = f"run requested for {'; '.join(what)}"
     return DispatchState(state.after, state.seen, pending), runs, decisions
@@ -202,12 +210,16 @@ def evaluate(
     events: Iterable[Event],
     environments_of: Callable[[str], Collection[str]],
     in_flight_of: Callable[[Collection[str]], Collection[str]],
+    unmet_of: Callable[[Collection[str]], Mapping[str, str]] = lambda _keys: {},
 ) -> Evaluation:
     """One dispatcher evaluation: fold in the events, then start what may start. `in_flight_of`
-    is asked once, for the jobs owed a run, which of them have a run queued or running."""
+    is asked once, for the jobs owed a run, which of them have a run queued or running;
+    `unmet_of` once, for those that could start, whose conditions are unmet and why."""
     collected, answered, waiting, ignored = collect(index, state, events, environments_of)
     in_flight = in_flight_of(sorted(collected.pending)) if collected.pending else ()
-    final, runs, decisions = decide(index, collected, answered, in_flight)
+    ready = sorted(set(collected.pending) - set(in_flight))
+    unmet = unmet_of(ready) if ready else {}
+    final, runs, decisions = decide(index, collected, answered, in_flight, unmet)
     for key, text in waiting.items():
         decisions.setdefault(key, text)
     reasons = [f"{key}: {text}" for key, text in sorted(decisions.items())] + ignored

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from model_jobs.compile.graphs import find_cycle
+from model_jobs.compile.job_blocks import merged_block
 from model_jobs.specs.collector import ErrorCollector
 from model_jobs.specs.loader import UPSTREAM_FILE, JobEntry, SpecSet
 from model_jobs.specs.models import EventSpec, TriggerSpec, WaitFor
@@ -80,25 +81,9 @@ def schedule_name(model: str, environment: str) -> str:
     return f"{model}__{environment}"
 
 
-_FIELDS = ("schedule", "on", "wait_for")
-
-
 def _merged(entry: JobEntry) -> tuple[TriggerSpec | None, dict[str, tuple[str | int, ...]]]:
-    """The job's trigger over its file's defaults, field by field, and for each field the path in
-    the file it came from (for error lines). A field the job sets to null removes the default's."""
-    default, own = entry.defaults.trigger, entry.spec.trigger
-    if own is None and "trigger" in entry.spec.model_fields_set:
-        return None, {}  # `trigger: null`: this job runs only when launched, whatever the defaults say
-    if default is None and own is None:
-        return None, {}
-    values: dict[str, object] = {}
-    origin: dict[str, tuple[str | int, ...]] = {}
-    for name in _FIELDS:
-        if own is not None and name in own.model_fields_set:
-            values[name], origin[name] = getattr(own, name), ("jobs", entry.environment, "trigger", name)
-        elif default is not None:
-            values[name], origin[name] = getattr(default, name), ("defaults", "trigger", name)
-    return TriggerSpec.model_validate(values), origin
+    """The job's trigger over its file's defaults, field by field (see job_blocks)."""
+    return merged_block(entry, "trigger", TriggerSpec)
 
 
 def _field(path: tuple[str | int, ...]) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 from dagster import (
     AssetDep,
     AssetExecutionContext,
+    AssetObservation,
     AssetsDefinition,
-    AssetSpec,
     DagsterError,
     Failure,
     MaterializeResult,
@@ -26,6 +26,15 @@ from dagster import (
 
 from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental import Incremental
+from model_jobs.defs.conditions import (
+    FORCED_TAG,
+    SKIPPED_TAG,
+    SOURCE_STATE,
+    evaluate_with,
+    skip_observation,
+    source_events,
+    verdict_metadata,
+)
 from model_jobs.defs.keys import model_key, source_key
 from model_jobs.defs.one_writer import sole_writer
 from model_jobs.defs.resources import job_connection
@@ -37,51 +46,23 @@ from model_jobs.runtime.materialize import Materialization, materialize
 from model_jobs.warehouse.settings import query_tag
 
 
-def source_specs(project: CompiledProject) -> list[AssetSpec]:
-    """External assets for the tables models read that no model produces."""
-    tables = sorted({s.design for job in project.jobs.values() for s in job.sources if s.via != "model"})
-    specs = []
-    for table in tables:
-        if table in project.design_targets:
-            continue
-        declared = project.specs.sources.get(table)
-        specs.append(
-            AssetSpec(
-                key=source_key(table),
-                description=(declared.description if declared else None) or f"Source table {table}",
-                group_name="sources",
-                kinds={"snowflake"},
-                metadata={
-                    "dagster/table_name": str(table),
-                    **(
-                        {
-                            "dagster/column_schema": TableSchema(
-                                columns=[TableColumn(name, type) for name, type in declared.columns.items()]
-                            )
-                        }
-                        if declared and declared.columns
-                        else {}
-                    ),
-                },
-            )
-        )
-    return specs
-
-
 def _deps(project: CompiledProject, model: str) -> list[AssetDep]:
+    # Each environment partition reads the same environment's partition of what it reads.
     by_upstream: dict[str, dict[str, str]] = {}
-    tables: set[TableName] = set()
+    tables: dict[TableName, dict[str, str]] = {}
     for env in project.environments_of(model):
         for source in project.job(model, env).sources:
             if source.upstream_model:
                 by_upstream.setdefault(source.upstream_model, {})[env] = env
             else:
-                tables.add(source.design)
+                tables.setdefault(source.design, {})[env] = env
     deps = [
         AssetDep(model_key(upstream), partition_mapping=StaticPartitionMapping(envs))
         for upstream, envs in sorted(by_upstream.items())
     ]
-    return deps + [AssetDep(source_key(t)) for t in sorted(tables)]
+    return deps + [
+        AssetDep(source_key(t), partition_mapping=StaticPartitionMapping(envs)) for t, envs in sorted(tables.items())
+    ]
 
 
 def _description(project: CompiledProject, model: str) -> str:
@@ -146,7 +127,12 @@ def _incremental_metadata(settings: Incremental, result: IncrementalOutcome) -> 
 RUN_CONFIG_SCHEMA = {
     "full_refresh": DagsterField(
         bool, default_value=False, description="Rebuild the whole target, even for an incremental Model Job."
-    )
+    ),
+    "force": DagsterField(
+        bool,
+        default_value=False,
+        description="Run even when the Model Job's conditions are unmet (the materialization records it).",
+    ),
 }
 
 
@@ -181,6 +167,7 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
         owners=list(spec.spec.owners),
         kinds={"snowflake"},
         config_schema=RUN_CONFIG_SCHEMA,
+        output_required=False,  # a run whose conditions are unmet writes nothing and succeeds
         metadata={
             "environments": MetadataValue.json(
                 {
@@ -190,13 +177,31 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
             )
         },
     )
-    # [Any] is what Dagster reads a bare MaterializeResult as; [None] would make the output a Nothing type.
-    def _materialize_model(context: AssetExecutionContext, snowflake: SnowflakeResource) -> MaterializeResult[Any]:
+    def _materialize_model(
+        context: AssetExecutionContext, snowflake: SnowflakeResource
+    ) -> Iterator[MaterializeResult[Any] | AssetObservation]:
         job = project.job(model, context.partition_key)
+        config = context.op_execution_context.op_config
+        # Conditions again, before anything is written: the sources may have changed since the
+        # tick that started this run, and a run launched by hand has not been through one.
+        verdict = evaluate_with(snowflake, context.instance, project, job, context.run.run_id)
+        forced = config["force"] and not verdict.met
+        for event in source_events(project, job, verdict):
+            context.instance.report_runless_asset_event(event)
+        if not verdict.met and not config["force"]:
+            context.log.info(f"Skipped: conditions unmet, nothing written: {verdict.reason}")
+            context.instance.add_run_tags(
+                context.run.run_id, {SKIPPED_TAG: verdict.reason[:4000], **_run_tags(context, job)}
+            )
+            yield skip_observation(job, verdict, f"run {context.run.run_id}")
+            return  # no output: the run succeeds, downstream steps are skipped
+        if forced:
+            context.log.warning(f"Conditions unmet, bypassed by force: {verdict.reason}")
         tag = query_tag(model=model, environment=job.environment, tag=job.tag.name, run_id=context.run.run_id)
+        also_tag = {**_run_tags(context, job), **({FORCED_TAG: verdict.reason[:4000]} if forced else {})}
         with (
             _refused_as_failure(),
-            sole_writer(context, job.key, also_tag=_run_tags(context, job)),
+            sole_writer(context, job.key, also_tag=also_tag),
             job_connection(
                 snowflake,
                 role=job.environment_spec.role,
@@ -211,9 +216,14 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
                 connection,
                 project.specs.sources,
                 log=context.log.info,
-                full_refresh=context.op_execution_context.op_config["full_refresh"],
+                full_refresh=config["full_refresh"],
             )
-        return MaterializeResult(metadata=_metadata(job, result, context.run.run_id, specs_revision))
+        metadata = _metadata(job, result, context.run.run_id, specs_revision)
+        if job.conditions:
+            metadata |= verdict_metadata(verdict, forced)
+        if job.conditions.changed_since_last_run:
+            metadata[SOURCE_STATE] = MetadataValue.json(verdict.source_state())
+        yield MaterializeResult(metadata=metadata)
 
     return _materialize_model
 

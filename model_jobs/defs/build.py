@@ -5,10 +5,11 @@ from __future__ import annotations
 from dagster import AssetsDefinition, AssetSpec, DagsterError, Definitions, in_process_executor
 
 from model_jobs.compile.compiled_project import CompiledProject
-from model_jobs.defs.assets import model_assets, source_specs
+from model_jobs.defs.assets import model_assets
 from model_jobs.defs.deployments import deployment_specs
 from model_jobs.defs.dispatcher import trigger_sensors
 from model_jobs.defs.resources import snowflake_resource_from_env
+from model_jobs.defs.sources import source_checks, source_specs
 from model_jobs.defs.triggers import model_asset_jobs, model_job_schedules, upstream_specs
 from model_jobs.errors import SpecError, SpecErrors
 from model_jobs.versioning.lineage import specs_commit
@@ -28,6 +29,7 @@ def build_definitions(project: CompiledProject) -> Definitions:
     jobs = model_asset_jobs(project, models, external, resources, EXECUTOR)
     return Definitions(
         assets=[*external, *models],
+        asset_checks=source_checks(project),
         jobs=list(jobs.values()),
         schedules=model_job_schedules(project, jobs),
         sensors=trigger_sensors(project, jobs),

@@ -40,6 +40,7 @@ from dagster import (
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.dispatch import DispatchState, Evaluation, Event, TriggerIndex, evaluate
 from model_jobs.compile.triggers import DISPATCHER_SENSOR, JOB_EVENTS_SENSOR, EventKind, asset_job_name
+from model_jobs.defs.conditions import evaluate_with, measure_environments, skip_observation, source_events
 from model_jobs.defs.keys import deployment_key, job_event_key, model_key
 from model_jobs.defs.triggers import MODEL_JOB_TAG, TRIGGER_TAG, watched_names
 
@@ -141,6 +142,39 @@ def _observations(evaluation: Evaluation, touched: set[str]) -> list[AssetObserv
     return observations
 
 
+class ConditionsAtTick:
+    """Evaluates the conditions of the jobs a tick could start: their sources measured in one
+    statement per environment, then each job judged (and its required checks run). What was
+    measured is recorded on the sources' partitions, and a skip on the job's partition, for the
+    jobs new events reached this tick: a job waiting for its conditions is evaluated again every
+    tick, and saying so every tick would flood the event log."""
+
+    def __init__(self, project: CompiledProject, context: SensorEvaluationContext, touched: set[str]) -> None:
+        self.project, self.context, self.touched = project, context, touched
+        self.events: list[AssetObservation] = []
+
+    def unmet(self, keys: Collection[str]) -> dict[str, str]:
+        jobs = [self.project.job(*key.split("@", 1)) for key in keys]
+        jobs = [job for job in jobs if job.conditions]
+        if not jobs:
+            return {}
+        snowflake = self.context.resources.snowflake
+        run_id = f"sensor {DISPATCHER_SENSOR}"
+        states = measure_environments(snowflake, self.project, jobs, run_id)
+        unmet = {}
+        for job in jobs:
+            verdict = evaluate_with(
+                snowflake, self.context.instance, self.project, job, run_id, states[job.environment]
+            )
+            if job.key in self.touched:
+                self.events.extend(source_events(self.project, job, verdict))
+            if not verdict.met:
+                unmet[job.key] = verdict.reason
+                if job.key in self.touched:
+                    self.events.append(skip_observation(job, verdict, "dispatcher"))
+        return unmet
+
+
 def dispatcher_sensor(
     project: CompiledProject, index: TriggerIndex, jobs: Mapping[str, JobDefinition]
 ) -> SensorDefinition:
@@ -151,6 +185,7 @@ def dispatcher_sensor(
         name=DISPATCHER_SENSOR,
         jobs=[jobs[model] for model in targets],
         minimum_interval_seconds=30,
+        required_resource_keys={"snowflake"},
         default_status=DefaultSensorStatus.RUNNING,
         description="Starts the Model Jobs whose trigger events happened (materializations of Model Jobs, "
         "deployments, successful jobs), once per event, one environment at a time.",
@@ -166,12 +201,15 @@ def dispatcher_sensor(
                 skip_reason=f"started watching {len(watched)} event names; events after storage id {start} start runs",
             )
         events = read_events(context.instance, watched, state.after)
+        touched = {t.key for e in events for t, _ in index.listeners(e)}
+        conditions = ConditionsAtTick(project, context, touched)
         result = evaluate(
             index,
             state,
             events,
             environments_of=project.environments_of,
             in_flight_of=lambda keys: in_flight(context.instance, keys),
+            unmet_of=conditions.unmet,
         )
         for line in result.reasons:  # in the tick's log, whether or not it starts runs
             (context.log.warning if line in result.ignored else context.log.info)(line)
@@ -179,7 +217,6 @@ def dispatcher_sensor(
         # starting a run (held, or waiting for all) is said on the partition. Only then: each
         # observation is a few writes the daemon makes, per Model Job an event fans out to.
         started = {r.trigger.key for r in result.runs}
-        touched = {t.key for e in events for t, _ in index.listeners(e)} - started
         requests = _run_request(project, result)
         # Every tick that starts nothing says why: what it read, and what each waiting job waits for.
         head = f"{len(events)} new events" if events else "no new event"
@@ -188,7 +225,7 @@ def dispatcher_sensor(
             run_requests=requests,
             cursor=result.state.to_cursor(),
             skip_reason=skip,
-            asset_events=_observations(result, touched),
+            asset_events=[*_observations(result, touched - started), *conditions.events],
         )
 
     return _dispatch

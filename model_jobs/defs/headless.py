@@ -9,6 +9,7 @@ from typing import Any
 from dagster import DagsterInstance, Definitions, materialize
 
 from model_jobs.compile.triggers import model_job_key
+from model_jobs.defs.conditions import SKIPPED_TAG
 from model_jobs.defs.triggers import MODEL_JOB_TAG
 
 # The caller prints its own summary; Dagster's per-event console log would bury it.
@@ -22,12 +23,13 @@ class PartitionRun:
     model: str
     environment: str
     run_id: str
-    metadata: dict[str, Any]  # the materialization's metadata values; empty when the run failed
+    metadata: dict[str, Any]  # the materialization's metadata values; empty when failed or skipped
     error: str | None = None  # the root cause, as the asset raised it
+    skipped: str | None = None  # why the run wrote nothing: its conditions were unmet
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.error is None and self.skipped is None
 
 
 def run_partition(
@@ -49,7 +51,12 @@ def run_partition(
         tags={MODEL_JOB_TAG: model_job_key(model, environment)},
     )
     if result.success:
-        (materialization,) = result.asset_materializations_for_node(asset_def.op.name)
+        materializations = result.asset_materializations_for_node(asset_def.op.name)
+        if not materializations:  # the run succeeded without writing: its conditions were unmet
+            run = instance.get_run_by_id(result.run_id)
+            reason = run.tags.get(SKIPPED_TAG, "conditions unmet") if run else "conditions unmet"
+            return PartitionRun(model, environment, result.run_id, {}, skipped=reason)
+        (materialization,) = materializations
         metadata = {key: entry.value for key, entry in materialization.metadata.items()}
         return PartitionRun(model, environment, result.run_id, metadata)
     failure = next((e for e in result.all_events if e.is_step_failure), None)

@@ -19,6 +19,7 @@ from dagster import (
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
+    SkipReason,
     StaticPartitionsDefinition,
     define_asset_job,
     schedule,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # Dagster does not export the type define_asset_job returns
 
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.triggers import Trigger, asset_job_name, model_job_key, schedule_name
+from model_jobs.defs.conditions import evaluate_with, report, skip_observation, source_events
 from model_jobs.defs.keys import deployment_key, job_event_key, model_key
 from model_jobs.specs.models import UpstreamEntry
 
@@ -79,9 +81,10 @@ def model_asset_jobs(
     return jobs
 
 
-def model_job_schedule(trigger: Trigger, job: JobDefinition) -> ScheduleDefinition:
+def model_job_schedule(project: CompiledProject, trigger: Trigger, job: JobDefinition) -> ScheduleDefinition:
     assert trigger.schedule is not None
     key = trigger.key
+    model_job = project.job(trigger.model, trigger.environment)
 
     @schedule(
         name=schedule_name(trigger.model, trigger.environment),
@@ -89,11 +92,23 @@ def model_job_schedule(trigger: Trigger, job: JobDefinition) -> ScheduleDefiniti
         execution_timezone=trigger.schedule.timezone,
         job=job,
         default_status=DefaultScheduleStatus.RUNNING,
-        description=f"Runs Model Job {key} at {trigger.schedule.cron} ({trigger.schedule.timezone}).",
+        description=f"Runs Model Job {key} at {trigger.schedule.cron} ({trigger.schedule.timezone})"
+        + (f", when {'; '.join(model_job.conditions.describe())}." if model_job.conditions else "."),
         tags={MODEL_JOB_TAG: key},
+        required_resource_keys={"snowflake"},
     )
-    def _model_job_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    def _model_job_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
         scheduled: datetime = context.scheduled_execution_time
+        if model_job.conditions:
+            # Conditions are evaluated before the run is requested: unmet, no run for this tick.
+            verdict = evaluate_with(
+                context.resources.snowflake, context.instance, project, model_job, f"schedule {key}"
+            )
+            report(context.instance, source_events(project, model_job, verdict))
+            if not verdict.met:
+                where = f"schedule tick {scheduled.isoformat()}"
+                report(context.instance, [skip_observation(model_job, verdict, where)])
+                return SkipReason(f"{key} skipped, conditions unmet: {verdict.reason}")
         return RunRequest(
             run_key=f"{key}:{scheduled.isoformat()}",  # one run per scheduled time, across restarts
             partition_key=trigger.environment,
@@ -104,7 +119,7 @@ def model_job_schedule(trigger: Trigger, job: JobDefinition) -> ScheduleDefiniti
 
 
 def model_job_schedules(project: CompiledProject, jobs: Mapping[str, JobDefinition]) -> list[ScheduleDefinition]:
-    return [model_job_schedule(t, jobs[t.model]) for t in project.triggers.values() if t.schedule]
+    return [model_job_schedule(project, t, jobs[t.model]) for t in project.triggers.values() if t.schedule]
 
 
 def watched_names(project: CompiledProject, kind: str) -> list[str]:

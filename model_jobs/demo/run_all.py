@@ -32,15 +32,8 @@ def summary(project: CompiledProject, runs: list[PartitionRun]) -> str:
     rows = []
     for run in runs:
         job = project.job(run.model, run.environment)
-        rows.append(
-            (
-                run.model,
-                run.environment,
-                job.tag.name,
-                str(job.target),
-                str(run.metadata["rows_written"]) if run.ok else "FAILED",
-                _how(run) if run.ok else "",
-            )
-        )
-    errors = [f"\n{r.model}@{r.environment} failed:\n{r.error}" for r in runs if not r.ok]
-    return "\n".join([render_table(header, rows), *errors])
+        outcome = str(run.metadata["rows_written"]) if run.ok else "skipped" if run.skipped else "FAILED"
+        rows.append((run.model, run.environment, job.tag.name, str(job.target), outcome, _how(run) if run.ok else ""))
+    skips = [f"\n{r.model}@{r.environment} skipped, conditions unmet: {r.skipped}" for r in runs if r.skipped]
+    errors = [f"\n{r.model}@{r.environment} failed:\n{r.error}" for r in runs if r.error]
+    return "\n".join([render_table(header, rows), *skips, *errors])

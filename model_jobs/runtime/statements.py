@@ -28,6 +28,9 @@ Purpose = Literal[
     "drop",  # the staging table, dropped
     "comment",  # the target's comment, when an incremental run of a new tag kept the earlier rows
     "cleanup",  # staging tables a killed run left behind, dropped by the next run of the job
+    "measure",  # sources' newest load and row count, for conditions (one statement per environment)
+    "quality",  # a source's data-quality checks: failing rows per check, one statement
+    "sample",  # a few failing rows of a failed check
 ]
 
 

@@ -88,6 +88,8 @@ class SpecSet:
     upstream: UpstreamFile = field(default_factory=UpstreamFile)  # declared deployments and jobs
     upstream_document: YamlDocument | None = None  # where they are declared, for error lines
     upstream_rejected: bool = False  # upstream.yaml has errors (reported): its names are unknown
+    sources_document: YamlDocument | None = None  # sources.yaml as read, for error lines
+    sources_rejected: bool = False  # sources.yaml has errors (reported): checks against it stay quiet
 
     def jobs_of(self, model: str) -> list[JobEntry]:
         return [j for j in self.jobs if j.model == model]
@@ -120,13 +122,16 @@ def _load_environments(root: Path, errors: ErrorCollector) -> EnvironmentsFile |
     return parsed
 
 
-def _load_sources(root: Path, errors: ErrorCollector) -> dict[TableName, SourceSpec]:
+def _load_sources(root: Path, errors: ErrorCollector) -> tuple[dict[TableName, SourceSpec] | None, YamlDocument | None]:
+    """The declared sources; None when sources.yaml has errors (they are reported)."""
     path = root / SOURCES_FILE
     if not path.is_file():
-        return {}
+        return {}, None
     doc = _document(path, errors)
     parsed = parse_document(doc, SourcesFile, errors) if doc else None
-    return {TableName.parse(k): v for k, v in parsed.sources.items()} if parsed else {}
+    if parsed is None:
+        return None, doc
+    return {TableName.parse(k): v for k, v in parsed.sources.items()}, doc
 
 
 def _load_upstream(root: Path, errors: ErrorCollector) -> tuple[UpstreamFile | None, YamlDocument | None]:
@@ -288,7 +293,7 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         errors.add(root, "", "job_specs folder not found")
         return None, errors
     environments = _load_environments(root, errors)
-    sources = _load_sources(root, errors)
+    sources, sources_document = _load_sources(root, errors)
     upstream, upstream_document = _load_upstream(root, errors)
     models, invalid_models = _load_models(root, errors)
     unreadable: set[str] = set()
@@ -299,7 +304,9 @@ def load_specs(root: Path) -> tuple[SpecSet | None, ErrorCollector]:
         root=root,
         design_environment=environments.design_environment,
         environments=dict(environments.environments),
-        sources=sources,
+        sources=sources or {},
+        sources_document=sources_document,
+        sources_rejected=sources is None,
         models=models,
         jobs=jobs,
         rejected_jobs=frozenset(rejected),

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    NonNegativeInt,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
     StrictStr,
     WithJsonSchema,
     model_validator,
@@ -242,6 +246,116 @@ class EnvironmentsFile(Strict):
     )
 
 
+CHECK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CHECK_NAME_RULE = "lower-case letters, digits and '_', starting with a letter (at most 64)"
+CheckName = Annotated[
+    StrictStr, _pattern(CHECK_NAME, CHECK_NAME_RULE), _editor_schema(CHECK_NAME.pattern, CHECK_NAME_RULE)
+]
+Severity = Literal["error", "warn"]
+FreshnessFrom = Literal["column", "last_altered"]
+CHECK_KINDS = ("not_null", "unique", "accepted_values", "row_count", "expression", "sql")
+TABLE_PLACEHOLDER = "{table}"
+
+
+class AcceptedValues(Strict):
+    column: Identifier = Field(description="The column whose non-NULL values must be in `values`.")
+    values: list[StrictStr | StrictInt | StrictFloat] = Field(min_length=1, description="The values allowed.")
+
+
+class RowCountBounds(Strict):
+    min: NonNegativeInt | None = Field(default=None, description="At least this many rows.")
+    max: NonNegativeInt | None = Field(default=None, description="At most this many rows.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RowCountBounds:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class CheckSpec(Strict):
+    """One data-quality check on a source: exactly one kind, with an optional name and severity.
+    Every check counts the rows that fail it; it passes when none do (row_count: when the count
+    of rows is within bounds)."""
+
+    not_null: list[Identifier] | None = Field(
+        default=None, min_length=1, description="Columns that may not be NULL: fails on rows where any is."
+    )
+    unique: list[Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        description="Columns whose combination identifies a row: fails on rows sharing it with another row "
+        "(rows with a NULL in these columns are not_null's concern and are not counted).",
+    )
+    accepted_values: AcceptedValues | None = Field(
+        default=None, description="A column's non-NULL values must be one of a list."
+    )
+    row_count: RowCountBounds | None = Field(default=None, description="How many rows the table must have.")
+    expression: StrictStr | None = Field(
+        default=None,
+        description="A condition over declared columns every row must meet, e.g. 'AMOUNT >= 0': fails on "
+        "rows where it is false (NULL counts as met, as in a WHERE NOT (...)).",
+    )
+    sql: StrictStr | None = Field(
+        default=None,
+        description=f"One SELECT returning the failing rows; {TABLE_PLACEHOLDER} stands for the source's "
+        "location in each environment (the only substitution made). Needs a name.",
+    )
+    name: CheckName | None = Field(
+        default=None, description="The check's name in Dagster; derived from the check when not given."
+    )
+    severity: Severity = Field(
+        default="error",
+        description="error: a failure blocks Model Jobs whose conditions require data quality; warn: "
+        "reported, never blocks.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CheckSpec:
+        given = [kind for kind in CHECK_KINDS if getattr(self, kind) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a check is exactly one of {', '.join(CHECK_KINDS)}"
+                + (f" (this one is {' and '.join(given)})" if given else "")
+            )
+        if given == ["sql"] and self.name is None:
+            raise ValueError("a sql check needs a name")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in CHECK_KINDS if getattr(self, kind) is not None)
+
+    @property
+    def columns(self) -> list[str]:
+        """The declared columns the check names (expressions and sql are checked where parsed)."""
+        if self.not_null is not None:
+            return list(self.not_null)
+        if self.unique is not None:
+            return list(self.unique)
+        if self.accepted_values is not None:
+            return [self.accepted_values.column]
+        return []
+
+    @property
+    def check_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.not_null is not None or self.unique is not None:
+            return _slug(f"{self.kind}_{'_'.join(self.columns)}")
+        if self.accepted_values is not None:
+            return _slug(f"accepted_values_{self.accepted_values.column}")
+        if self.row_count is not None:
+            return "row_count"
+        return _slug(f"expression_{self.expression}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]", "_", text.lower())).strip("_")[:64].rstrip("_")
+
+
 class SourceSpec(Strict):
     description: StrictStr | None = Field(default=None, description="What the source holds.")
     columns: dict[Identifier, ColumnType] = Field(
@@ -249,6 +363,27 @@ class SourceSpec(Strict):
         description="Columns the models rely on and their Snowflake types; every mapped location "
         "must still have them (compatible type) or the run fails before writing.",
     )
+    loaded_at: Identifier | None = Field(
+        default=None,
+        description="A declared TIMESTAMP or DATE column saying when each row was loaded: the source's "
+        "freshness is its newest value (TIMESTAMP_NTZ is read as UTC).",
+    )
+    freshness_from: FreshnessFrom | None = Field(
+        default=None,
+        description="column (default): freshness from loaded_at; last_altered: from Snowflake's "
+        "INFORMATION_SCHEMA.TABLES.LAST_ALTERED (real Snowflake only: the embedded one always says 1970).",
+    )
+    checks: list[CheckSpec] = Field(
+        default_factory=list,
+        description="Data-quality checks, run per environment against the source's location there.",
+    )
+
+    @property
+    def freshness_source(self) -> FreshnessFrom | None:
+        """Where this source's freshness is read from, or None when it has none."""
+        if self.freshness_from is not None:
+            return self.freshness_from
+        return "column" if self.loaded_at else None
 
 
 class SourcesFile(Strict):
@@ -354,11 +489,98 @@ class TriggerSpec(Strict):
     )
 
 
+Require = Literal["all", "any"]
+
+
+class FreshnessBound(Strict):
+    max_age: Duration = Field(description="How old the newest load may be, e.g. 6h or 1d.")
+
+
+def _per_source_schema(schema: dict[str, Any]) -> None:
+    # As written, per-source bounds are keyed by the source itself, not under `sources:`.
+    schema["properties"].pop("sources", None)
+    schema["patternProperties"] = {
+        rf"^{_IDENTIFIER}\.{_IDENTIFIER}\.{_IDENTIFIER}$": {
+            "type": "object",
+            "properties": {"max_age": {"type": "string", "pattern": DURATION.pattern}},
+            "required": ["max_age"],
+            "additionalProperties": False,
+        }
+    }
+
+
+class SourceFreshnessSpec(Strict):
+    """`{max_age: 1d}` for every source the job reads that has a freshness (loaded_at or
+    last_altered in sources.yaml), or `{DATABASE.SCHEMA.TABLE: {max_age: 6h}, ..., require: any}`
+    for the sources named (by design-time location)."""
+
+    model_config = ConfigDict(json_schema_extra=_per_source_schema)
+
+    max_age: Duration | None = Field(default=None, description="The bound for every source the job reads.")
+    sources: dict[TableRef, FreshnessBound] = Field(default_factory=dict, description="Bounds per source.")
+    require: Require | None = Field(
+        default=None, description="all (default): every named source must be fresh; any: one suffices."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sources_by_key(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        named = {k: v for k, v in data.items() if isinstance(k, str) and "." in k}
+        rest = {k: v for k, v in data.items() if k not in named}
+        return {**rest, "sources": named} if named else data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SourceFreshnessSpec:
+        if (self.max_age is None) == (not self.sources):
+            raise ValueError(
+                "give either max_age (every source) or bounds per source, "
+                "e.g. {DATALAKE_DEV.RAW.ORDERS: {max_age: 6h}}, not both"
+                if self.sources
+                else "give max_age (every source), or bounds per source, e.g. {DATALAKE_DEV.RAW.ORDERS: {max_age: 6h}}"
+            )
+        if self.require is not None and not self.sources:
+            raise ValueError("require says how many of the named sources must be fresh: name sources, or remove it")
+        return self
+
+
+class ConditionsSpec(Strict):
+    """What must hold for the job to run; unmet, a run is skipped (not failed) with the reason. Given
+    in `defaults:` and in a job, the job's fields win field by field (null removes a default's)."""
+
+    source_freshness: SourceFreshnessSpec | None = Field(
+        default=None, description="The sources must have been loaded recently."
+    )
+    changed_since_last_run: StrictBool | None = Field(
+        default=None,
+        description="true: skip when no source changed (newest load, row count) since the job's last "
+        "materialization in this environment.",
+    )
+    source_data_quality: StrictBool | list[TableRef] | None = Field(
+        default=None,
+        description="true: the error-severity checks of every source the job reads must pass; or the "
+        "sources (design-time location) whose checks must.",
+    )
+
+
+class ModelFreshnessSpec(Strict):
+    max_age: Duration = Field(
+        description="How old this environment's newest materialization may be before its freshness check fails."
+    )
+
+
 class JobDefaults(Strict):
     incremental: IncrementalSpec | None = Field(
         default=None, description="Incremental settings every job of this model starts from."
     )
     trigger: TriggerSpec | None = Field(default=None, description="The trigger every job of this model starts from.")
+    conditions: ConditionsSpec | None = Field(
+        default=None, description="The conditions every job of this model starts from."
+    )
+    freshness: ModelFreshnessSpec | None = Field(
+        default=None, description="How fresh every job's target must stay (a check per environment)."
+    )
 
 
 class JobSpec(Strict):
@@ -375,6 +597,14 @@ class JobSpec(Strict):
     )
     trigger: TriggerSpec | None = Field(
         default=None, description="When the job runs by itself (schedule, events); without one, it runs when launched."
+    )
+    conditions: ConditionsSpec | None = Field(
+        default=None,
+        description="What must hold for a run to write (sources fresh, changed, passing checks); unmet, "
+        "the run is skipped with the reason. null: none, whatever the defaults say.",
+    )
+    freshness: ModelFreshnessSpec | None = Field(
+        default=None, description="How fresh this job's target must stay: a freshness check on its partition."
     )
 
 

@@ -213,8 +213,25 @@ def _job_success(instance, job_name: str, tags=None):
     return run, event
 
 
-def test_a_job_success_in_any_code_location_becomes_an_event_the_dispatcher_reads(demo_project, persistent_instance):
-    defs, instance = build_definitions(demo_project), persistent_instance
+@pytest.fixture
+def without_conditions(specs_copy):
+    """The demo without order_status's conditions: these tests are about triggers, and a job with
+    conditions asks the warehouse before it runs (tested in defs/test_conditions.py)."""
+    text = (specs_copy / "jobs/order_status.yaml").read_text()
+    kept = [line for line in text.splitlines(keepends=True) if not _condition_line(line)]
+    (specs_copy / "jobs/order_status.yaml").write_text("".join(kept))
+    return load_project(specs_copy)
+
+
+def _condition_line(line: str) -> bool:
+    words = ("conditions:", "source_freshness:", "changed_since_last_run:", "source_data_quality:")
+    return line.strip().startswith(words)
+
+
+def test_a_job_success_in_any_code_location_becomes_an_event_the_dispatcher_reads(
+    without_conditions, persistent_instance
+):
+    defs, instance = build_definitions(without_conditions), persistent_instance
     sensor = defs.resolve_sensor_def("model_jobs_job_events")
     assert sensor.default_status == DefaultSensorStatus.RUNNING
     cursor = _tick(defs, instance, None).cursor

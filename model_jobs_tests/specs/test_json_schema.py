@@ -88,6 +88,8 @@ def test_unknown_key_in_a_job_is_not_allowed():
     job = _schema("jobs.schema.json")["$defs"]["JobSpec"]
     assert job["additionalProperties"] is False
     assert sorted(job["properties"]) == [
+        "conditions",
+        "freshness",
         "incremental",
         "source_mapping",
         "tag",

@@ -47,6 +47,8 @@ ORDER_STATUS_SANDBOX = (
     "    source_mapping:\n"
     "      DATALAKE_DEV.RAW: DATALAKE_DEV.SAMPLE\n"
     "    incremental: {strategy: append}          # the sample only ever gains orders\n"
+    "    conditions:\n"
+    "      source_data_quality: true                # the sample's error-severity checks must pass\n"
 )
 
 
