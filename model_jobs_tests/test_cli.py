@@ -66,7 +66,9 @@ def test_fresh_orders_let_a_skipped_job_run_once_then_it_waits_for_a_change(ware
 
         assert main(["run", "order_status", "--env", "marketing_prd"]) == 0
         unchanged = capsys.readouterr().out
-        assert "skipped, nothing written: no source changed in marketing_prd since the last materialization" in unchanged
+        assert "skipped, nothing written: no source changed in marketing_prd since the last materialization" in (
+            unchanged
+        )
 
         assert main(["run", "order_status", "--env", "marketing_prd", "--force"]) == 0
         forced = capsys.readouterr().out

@@ -176,9 +176,7 @@ def test_order_status_per_environment(runs, query, demo_project):
     instance, outcomes = runs
     assert outcomes[("order_status", "marketing_dev")].ok
     # Skipped by their conditions, prd and sandbox wrote nothing; forced, they run.
-    assert not query(
-        "SELECT TABLE_NAME FROM ANALYTICS_PRD.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'ORDER_STATUS'"
-    )
+    assert not query("SELECT TABLE_NAME FROM ANALYTICS_PRD.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'ORDER_STATUS'")
     for env in ["marketing_prd", "sandbox"]:
         forced = run_model_job(demo_project, "order_status", env, instance, force=True)
         assert forced.ok and forced.metadata["conditions"].startswith("unmet, bypassed by force: ")

@@ -76,7 +76,9 @@ def test_unknown_key_in_a_job_lists_allowed_fields(specs):
     line = edit(specs, "jobs/customers_dim.yaml", "    tag: sprint-42\n", "    tag: sprint-42\n    schedule: daily\n")
     error = only_error(specs, "jobs/customers_dim.yaml", "jobs.sandbox.schedule")
     assert error.line == line + 1
-    assert error.message == "unknown field 'schedule'; allowed: tag, source_mapping, target, incremental, trigger, conditions, freshness"
+    assert error.message == (
+        "unknown field 'schedule'; allowed: tag, source_mapping, target, incremental, trigger, conditions, freshness"
+    )
 
 
 def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
@@ -84,7 +86,9 @@ def test_misspelt_tag_key_reports_unknown_field_and_missing_tag(specs):
     errors = spec_errors(specs)
     unknown = the_error(specs, errors, "jobs/customers_dim.yaml", "jobs.marketing_prd.tags")
     assert unknown.line == line
-    assert unknown.message == "unknown field 'tags'; allowed: tag, source_mapping, target, incremental, trigger, conditions, freshness"
+    assert unknown.message == (
+        "unknown field 'tags'; allowed: tag, source_mapping, target, incremental, trigger, conditions, freshness"
+    )
     missing = the_error(specs, errors, "jobs/customers_dim.yaml", "jobs.marketing_prd.tag")
     assert missing.line == line_of(specs, "jobs/customers_dim.yaml", "marketing_prd:")
     assert missing.message == "required field is missing"
