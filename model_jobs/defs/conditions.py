@@ -59,7 +59,7 @@ def evaluate_with(
     env = job.environment_spec
     tag = query_tag(model=job.model, environment=job.environment, tag=job.tag.name, run_id=run_id)
     with job_connection(
-        snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}
+        snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}, read_only=True
     ) as connection:
         return evaluate(
             Statements(connection.cursor()),
@@ -88,7 +88,7 @@ def measure_environments(
             continue
         tag = query_tag(model="conditions", environment=environment, tag="", run_id=run_id)
         with job_connection(
-            snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}
+            snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}, read_only=True
         ) as connection:
             states[environment] = measure(Statements(connection.cursor()), measures)
     return states

@@ -42,6 +42,7 @@ from model_jobs.compile.dispatch import DispatchState, Evaluation, Event, Trigge
 from model_jobs.compile.triggers import DISPATCHER_SENSOR, JOB_EVENTS_SENSOR, EventKind, asset_job_name
 from model_jobs.defs.conditions import evaluate_with, measure_environments, skip_observation, source_events
 from model_jobs.defs.keys import deployment_key, job_event_key, model_key
+from model_jobs.defs.resources import warehouse_for_ticks
 from model_jobs.defs.triggers import MODEL_JOB_TAG, TRIGGER_TAG, watched_names
 
 PARTITION_TAG = "dagster/partition"
@@ -152,13 +153,14 @@ class ConditionsAtTick:
     def __init__(self, project: CompiledProject, context: SensorEvaluationContext, touched: set[str]) -> None:
         self.project, self.context, self.touched = project, context, touched
         self.events: list[AssetObservation] = []
+        self.said: set[str] = set()  # jobs whose skip is said in `events`
 
     def unmet(self, keys: Collection[str]) -> dict[str, str]:
         jobs = [self.project.job(*key.split("@", 1)) for key in keys]
         jobs = [job for job in jobs if job.conditions]
         if not jobs:
             return {}
-        snowflake = self.context.resources.snowflake
+        snowflake = warehouse_for_ticks()
         run_id = f"sensor {DISPATCHER_SENSOR}"
         states = measure_environments(snowflake, self.project, jobs, run_id)
         unmet = {}
@@ -172,6 +174,7 @@ class ConditionsAtTick:
                 unmet[job.key] = verdict.reason
                 if job.key in self.touched:
                     self.events.append(skip_observation(job, verdict, "dispatcher"))
+                    self.said.add(job.key)
         return unmet
 
 
@@ -185,7 +188,6 @@ def dispatcher_sensor(
         name=DISPATCHER_SENSOR,
         jobs=[jobs[model] for model in targets],
         minimum_interval_seconds=30,
-        required_resource_keys={"snowflake"},
         default_status=DefaultSensorStatus.RUNNING,
         description="Starts the Model Jobs whose trigger events happened (materializations of Model Jobs, "
         "deployments, successful jobs), once per event, one environment at a time.",
@@ -225,7 +227,7 @@ def dispatcher_sensor(
             run_requests=requests,
             cursor=result.state.to_cursor(),
             skip_reason=skip,
-            asset_events=[*_observations(result, touched - started), *conditions.events],
+            asset_events=[*_observations(result, touched - started - conditions.said), *conditions.events],
         )
 
     return _dispatch

@@ -6,6 +6,7 @@ the embedded local Snowflake.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,11 +17,15 @@ from model_jobs.warehouse.local_snowflake import HOST, configured_port
 from model_jobs.warehouse.settings import credential_variables, uses_local_snowflake
 
 
-def snowflake_resource_from_env() -> SnowflakeResource:
+def snowflake_resource_from_env(resolved: bool = False) -> SnowflakeResource:
+    """The resource for the configured warehouse. `resolved`: with the credentials' values read
+    now, for code that uses the resource outside a run (ticks, commands); definitions get EnvVars."""
     if not uses_local_snowflake():
         # EnvVar keeps the secret out of the definitions: Dagster resolves it in the run worker.
         # Any: every config field takes an EnvVar in place of its value, which the signature does not say.
-        credentials: dict[str, Any] = {field: EnvVar(name) for field, name in credential_variables().items()}
+        credentials: dict[str, Any] = {
+            field: os.environ[name] if resolved else EnvVar(name) for field, name in credential_variables().items()
+        }
         return SnowflakeResource(**credentials)
     # The embedded Snowflake accepts any credentials; these are not secrets.
     return SnowflakeResource(
@@ -37,6 +42,14 @@ def snowflake_resource_from_env() -> SnowflakeResource:
             "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
         },
     )
+
+
+def warehouse_for_ticks() -> SnowflakeResource:
+    """The warehouse for schedule and sensor ticks that evaluate conditions: the runs' resource,
+    configured the same way, with its credentials read from the environment. (A tick's
+    `context.resources` hands dagster-snowflake's legacy connection wrapper instead, which
+    `job_connection` cannot scope to an environment's role and warehouse.)"""
+    return snowflake_resource_from_env(resolved=True)
 
 
 @contextlib.contextmanager
@@ -56,6 +69,7 @@ def job_connection(
     session_parameters: Mapping[str, object],
     database: str | None = None,
     schema: str | None = None,
+    read_only: bool = False,
 ) -> Iterator[Any]:
     """A connection as the environment's role, on its warehouse, with extra session parameters
     (QUERY_TAG), its current database and schema those of the job's target (every statement
@@ -74,6 +88,8 @@ def job_connection(
             "warehouse": warehouse,
             "additional_snowflake_connection_args": extra,
             **({"database": database, "schema": schema} if database and schema else {}),
+            # Nothing to commit: without autocommit dagster-snowflake sends a COMMIT on close.
+            **({"autocommit": True} if read_only else {}),
         }
     )
     with scoped.get_connection() as connection:

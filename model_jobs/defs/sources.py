@@ -140,7 +140,7 @@ def _source_check(project: CompiledProject, table: TableName, checks: Sequence[P
         env = project.specs.environments[environment]
         tag = query_tag(model=f"checks:{table}", environment=environment, tag="", run_id=context.run.run_id)
         with job_connection(
-            snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}
+            snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}, read_only=True
         ) as connection:
             outcomes = run_checks(Statements(connection.cursor()), location, checks)
         for outcome in outcomes:

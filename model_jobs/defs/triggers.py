@@ -32,6 +32,7 @@ from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.triggers import Trigger, asset_job_name, model_job_key, schedule_name
 from model_jobs.defs.conditions import evaluate_with, report, skip_observation, source_events
 from model_jobs.defs.keys import deployment_key, job_event_key, model_key
+from model_jobs.defs.resources import warehouse_for_ticks
 from model_jobs.specs.models import UpstreamEntry
 
 # Run tag naming the Model Job a run writes. The instance's run queue allows one run per value
@@ -95,15 +96,12 @@ def model_job_schedule(project: CompiledProject, trigger: Trigger, job: JobDefin
         description=f"Runs Model Job {key} at {trigger.schedule.cron} ({trigger.schedule.timezone})"
         + (f", when {'; '.join(model_job.conditions.describe())}." if model_job.conditions else "."),
         tags={MODEL_JOB_TAG: key},
-        required_resource_keys={"snowflake"},
     )
     def _model_job_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
         scheduled: datetime = context.scheduled_execution_time
         if model_job.conditions:
             # Conditions are evaluated before the run is requested: unmet, no run for this tick.
-            verdict = evaluate_with(
-                context.resources.snowflake, context.instance, project, model_job, f"schedule {key}"
-            )
+            verdict = evaluate_with(warehouse_for_ticks(), context.instance, project, model_job, f"schedule {key}")
             report(context.instance, source_events(project, model_job, verdict))
             if not verdict.met:
                 where = f"schedule tick {scheduled.isoformat()}"

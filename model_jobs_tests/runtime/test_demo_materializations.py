@@ -175,10 +175,13 @@ def test_rerun_replaces_rather_than_appends(runs, demo_project, query):
 def test_order_status_per_environment(runs, query, demo_project):
     instance, outcomes = runs
     assert outcomes[("order_status", "marketing_dev")].ok
-    # Skipped by their conditions, prd and sandbox wrote nothing; forced, they run.
-    assert not query("SELECT TABLE_NAME FROM ANALYTICS_PRD.INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'ORDER_STATUS'")
+    # Skipped by their conditions, prd and sandbox recorded no materialization; forced, they run.
     for env in ["marketing_prd", "sandbox"]:
-        forced = run_model_job(demo_project, "order_status", env, instance, force=True)
+        assert not instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey("order_status"), asset_partitions=[env]), limit=1
+        ).records
+    for env in ["marketing_prd", "sandbox"]:
+        forced = run_model_job(demo_project, "order_status", env, instance, force=True, full_refresh=True)
         assert forced.ok and forced.metadata["conditions"].startswith("unmet, bypassed by force: ")
     prd = set(query("SELECT ORDER_ID, STATUS FROM ANALYTICS_PRD.MARTS.ORDER_STATUS"))
     assert prd == {(o[0], o[3]) for o in PRD["ORDERS"]}
