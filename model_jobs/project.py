@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator
@@ -44,4 +45,6 @@ def load_project(root: str | Path | None = None) -> CompiledProject:
             raise SpecErrors(errors.errors)  # load_specs returns None only after recording why
         project = compile_project(specs, errors, ReferenceCache(default_cache_file()))
     errors.raise_if_any()
+    if len(errors.warnings) > len(specs.warnings):  # compiling found some too: say them all
+        project = dataclasses.replace(project, specs=dataclasses.replace(specs, warnings=tuple(errors.warnings)))
     return project

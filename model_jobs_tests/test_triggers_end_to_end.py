@@ -17,8 +17,15 @@ LOCATION = {"repositoryLocationName": "model_jobs", "repositoryName": "__reposit
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
 
-def _launch(port: int, job: str, partition: str, assets: list[str] | None = None) -> str:
-    selector = {**LOCATION, "jobName": job, **({"assetSelection": [{"path": [a]} for a in assets]} if assets else {})}
+def _launch(
+    port: int, job: str, partition: str, assets: list[str] | None = None, checks: list[dict] | None = None
+) -> str:
+    selector = {
+        **LOCATION,
+        "jobName": job,
+        **({"assetSelection": [{"path": [a]} for a in assets]} if assets else {}),
+        **({"assetCheckSelection": checks} if checks is not None else {}),
+    }
     launched = graphql(
         port,
         """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
@@ -125,6 +132,7 @@ def test_triggers_in_make_dev(dev_server):  # noqa: F811 (the fixture imported a
         "order_status__marketing_prd": "RUNNING",
         "model_jobs_events": "RUNNING",
         "model_jobs_job_events": "RUNNING",
+        "model_jobs_freshness": "RUNNING",
     }
     # The dispatcher's first tick starts watching (it does not replay history).
     wait_for(lambda: any(t["cursor"] for t in _dispatcher_ticks(port)), timeout=120, what="the first dispatcher tick")
@@ -162,3 +170,25 @@ def test_triggers_in_make_dev(dev_server):  # noqa: F811 (the fixture imported a
     by_id = {r["runId"]: r for r in _runs(port)}
     a, b = sorted((by_id[first], by_id[second]), key=lambda r: r["startTime"])
     assert a["endTime"] <= b["startTime"], f"{_when(a['endTime'])} > {_when(b['startTime'])}"
+
+    # Conditions: the sandbox's sample fails a check, so its order_status run is skipped, not failed.
+    skipped = _launch(port, "order_status_job", "sandbox")
+    assert wait_for(lambda: _finished(port, skipped), timeout=240, what="the skipped run") == "SUCCESS"
+    reason = _tags(next(r for r in _runs(port) if r["runId"] == skipped))["model_jobs/skipped"]
+    assert reason == "DATALAKE_DEV.SAMPLE.ORDERS: 1 of 46 rows fail accepted_values_status (check failed)"
+    # The source's checks run alone for one environment, as the UI's Execute button launches them.
+    source = {"path": ["datalake_dev", "raw", "orders"]}
+    checks = _launch(
+        port, "__ASSET_JOB", "sandbox", assets=[], checks=[{"assetKey": source, "name": "accepted_values_status"}]
+    )
+    assert wait_for(lambda: _finished(port, checks), timeout=240, what="the check run") == "SUCCESS"
+    events = graphql(
+        port,
+        """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
+             ... on AssetCheckEvaluationEvent { evaluation { checkName success
+               metadataEntries { label ... on IntMetadataEntry { intValue } } } } } } } }""",
+        {"id": checks},
+    )["logsForRun"]["events"]
+    (evaluation,) = [e["evaluation"] for e in events if e.get("evaluation")]
+    assert (evaluation["checkName"], evaluation["success"]) == ("accepted_values_status", False)
+    assert {m["label"]: m.get("intValue") for m in evaluation["metadataEntries"]}["failing_rows"] == 1

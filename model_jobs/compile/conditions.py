@@ -161,7 +161,7 @@ def _check_one_source(
         if one.name in names:
             add(
                 where,
-                f"check name {one.name!r} is already used by check {names[one.name]} of this source; give one a name:",
+                f"check name {one.name!r} is already used by check {names[one.name]} of this source; give one a name",
             )
             ok = False
             continue
@@ -223,7 +223,8 @@ class ConditionResolver:
                     freshness = [FreshnessRule(s, age) for t, s in sorted(raw.items()) if t in self.rules.measured]
             for text, per_source in bound.sources.items():
                 table = TableName.parse(text)
-                if not self._reads(entry, table, raw, (*path, text)):
+                text = _written_key(entry, path, table) or text
+                if not self._reads(entry, table, sources, (*path, text)):
                     ok = False
                 elif table in self.rules.rejected:
                     ok = False  # its own error in sources.yaml is reported
@@ -255,35 +256,66 @@ class ConditionResolver:
             else:
                 for index, text in enumerate(spec.source_data_quality):
                     table = TableName.parse(text)
-                    if not self._reads(entry, table, raw, (*path, index)) or table in self.rules.rejected:
+                    if not self._reads(entry, table, sources, (*path, index)) or table in self.rules.rejected:
                         ok = False
                     elif not self.rules.error_checks(table):
                         self._add(entry, (*path, index), f"{table} has no error-severity checks in {SOURCES_FILE}")
                         ok = False
                     else:
                         quality.append(raw[table])
+        if spec.changed_since_last_run and not raw:
+            self._add(
+                entry,
+                origin["changed_since_last_run"],
+                f"changed_since_last_run: model {entry.model!r} reads no source table, only other models' targets "
+                "(it runs after them: use a trigger on their Model Jobs instead)",
+            )
+            ok = False
         if not ok:
             return None
         return Conditions(tuple(freshness), require, bool(spec.changed_since_last_run), tuple(quality))
 
     def _reads_no_source(self, entry: JobEntry, what: str) -> str:
-        return (
-            f"{what}: model {entry.model!r} reads no source table (only other models' targets, whose "
-            "freshness is their own `freshness:`)"
-        )
+        about = {
+            "source_freshness": "their freshness is their own models' `freshness:`",
+            "source_data_quality": "checks are declared on source tables in sources.yaml",
+        }[what]
+        return f"{what}: model {entry.model!r} reads no source table, only other models' targets ({about})"
 
     def _reads(
-        self, entry: JobEntry, table: TableName, raw: dict[TableName, SourceRead], path: tuple[str | int, ...]
+        self, entry: JobEntry, table: TableName, sources: tuple[SourceRead, ...], path: tuple[str | int, ...]
     ) -> bool:
+        """Whether the job reads `table` as a source table; if not, say so (and what it is)."""
+        raw = sorted({s.design for s in sources if s.upstream_model is None})
         if table in raw:
             return True
-        read = ", ".join(map(str, sorted(raw))) or "(no source tables)"
+        model = next((s.upstream_model for s in sources if s.design == table and s.upstream_model), None)
+        if model is not None:
+            self._add(
+                entry,
+                path,
+                f"{table} is the target of model {model!r}, not a source table: conditions name source tables "
+                f"(for how fresh {model!r} must be, give its jobs `freshness:`)",
+            )
+            return False
+        read = ", ".join(map(str, raw)) or "(no source tables)"
         self._add(entry, path, f"model {entry.model!r} does not read {table}; it reads: {read}")
         return False
 
     def freshness(self, entry: JobEntry) -> MaxAge | None:
         spec, _ = merged_block(entry, "freshness", ModelFreshnessSpec)
         return MaxAge.parse(spec.max_age) if spec else None
+
+
+def _written_key(entry: JobEntry, path: tuple[str | int, ...], table: TableName) -> str | None:
+    """The key naming `table` at `path` in the job file, as written (names are read upper-cased)."""
+    data: object = entry.document.data
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    for key in data if isinstance(data, dict) else ():
+        if _same(key, table):
+            return str(key)
+    return None
 
 
 def warn_several_locations(

@@ -14,6 +14,7 @@ from specs enter those statements only as sqlglot literals (quoted and escaped b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,13 +37,26 @@ class CheckSqlError(ValueError):
 
 def parse_expression(text: str) -> exp.Expr:
     """A row condition of an `expression:` check: one SQL expression, no query inside."""
+    if not text.strip():
+        raise CheckSqlError("is empty; write a condition, e.g. AMOUNT >= 0")
     try:
         tree = sqlglot.parse_one(text, dialect=DIALECT, into=exp.Condition)
     except (ParseError, ValueError) as exc:
-        raise CheckSqlError(f"is not one SQL condition ({_first_line(exc)}); write e.g. AMOUNT >= 0") from exc
+        raise CheckSqlError(f"is not one SQL condition{_where(exc)}; write e.g. AMOUNT >= 0") from exc
     if tree.find(exp.Query, exp.Subquery, exp.Placeholder, exp.Parameter):
         raise CheckSqlError("may not contain a query or a parameter: write a condition over the row's columns")
     return tree
+
+
+def _where(exc: Exception) -> str:
+    """What sqlglot found wrong, in the check's own terms: its description and line (columns are
+    not given: they count the text after {table} was replaced)."""
+    errors = getattr(exc, "errors", None) or []
+    if not errors or not errors[0].get("description"):
+        return ""
+    first = errors[0]
+    description = re.sub(r" for <class '[^']*'>", "", str(first["description"]))
+    return f" ({description}, line {first['line']})" if first.get("line") else f" ({description})"
 
 
 def expression_columns(tree: exp.Expr) -> set[str]:
@@ -60,7 +74,7 @@ def parse_sql_check(text: str) -> exp.Query:
     try:
         statements = [s for s in sqlglot.parse(rest, dialect=DIALECT) if s]
     except ParseError as exc:
-        raise CheckSqlError(f"is not valid SQL ({_first_line(exc)})") from exc
+        raise CheckSqlError(f"is not valid SQL{_where(exc) or ''}") from exc
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise CheckSqlError("must be exactly one SELECT (returning the failing rows)")
     tree = statements[0]
@@ -77,12 +91,11 @@ def _is_checked_table(table: exp.Table) -> bool:
     return not table.args.get("db") and table.name.upper() == _CHECKED_TABLE
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
 def bind_table(tree: exp.Query, location: TableName) -> exp.Query:
-    """The sql check with {table} replaced by `location`, as a quoted identifier."""
+    """The sql check with {table} replaced by `location`, as a quoted identifier. `{table}.COLUMN`
+    keeps working: the location is then aliased by the name the columns are qualified with. A
+    `{table}` inside a string literal stays as written: nothing else is substituted."""
+    qualified = any(c.table.upper() == _CHECKED_TABLE for c in tree.find_all(exp.Column))
 
     def replace(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Table) and _is_checked_table(node):
@@ -90,7 +103,11 @@ def bind_table(tree: exp.Query, location: TableName) -> exp.Query:
             table = location.to_sqlglot()
             if alias is not None:
                 table.set("alias", alias.copy())
+            elif qualified:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(_CHECKED_TABLE)))
             return table
+        if isinstance(node, exp.Literal) and node.is_string and _CHECKED_TABLE in node.this:
+            return exp.Literal.string(node.this.replace(_CHECKED_TABLE, TABLE_PLACEHOLDER))
         return node
 
     bound = tree.copy().transform(replace)
@@ -243,7 +260,7 @@ def freshness_statement(tables: Sequence[Measured]) -> str:
         )
     query: exp.Query = selects[0]
     for select in selects[1:]:
-        query = exp.union(query, select, distinct=False)
+        query = exp.union(query, select, distinct=False, copy=False)  # copying is quadratic in tables
     return query.sql(dialect=DIALECT)
 
 

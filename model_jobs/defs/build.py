@@ -8,6 +8,7 @@ from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.defs.assets import model_assets
 from model_jobs.defs.deployments import deployment_specs
 from model_jobs.defs.dispatcher import trigger_sensors
+from model_jobs.defs.freshness import freshness_checks, freshness_job, freshness_sensor
 from model_jobs.defs.resources import snowflake_resource_from_env
 from model_jobs.defs.sources import source_checks, source_specs
 from model_jobs.defs.triggers import model_asset_jobs, model_job_schedules, upstream_specs
@@ -27,12 +28,13 @@ def build_definitions(project: CompiledProject) -> Definitions:
     external = _one_by_one([*source_specs(project), *deployment_specs(project), *upstream_specs(project)])
     models = model_assets(project, revision)
     jobs = model_asset_jobs(project, models, external, resources, EXECUTOR)
+    checks_job = freshness_job(project)
     return Definitions(
         assets=[*external, *models],
-        asset_checks=source_checks(project),
-        jobs=list(jobs.values()),
+        asset_checks=[*source_checks(project), *freshness_checks(project)],
+        jobs=[*jobs.values(), *([checks_job] if checks_job else [])],
         schedules=model_job_schedules(project, jobs),
-        sensors=trigger_sensors(project, jobs),
+        sensors=[*trigger_sensors(project, jobs), *([freshness_sensor(project, checks_job)] if checks_job else [])],
         resources=resources,
         executor=EXECUTOR,
     )

@@ -18,7 +18,7 @@ from model_jobs.defs.snowflake_resource import SnowflakeResource
 from model_jobs.defs.sources import source_observation
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.checks import CheckOutcome
-from model_jobs.runtime.conditions import SourceState, Verdict, evaluate, judge, measure, measures_for
+from model_jobs.runtime.conditions import Verdict, evaluate_environment
 from model_jobs.runtime.statements import Statements
 from model_jobs.warehouse.settings import query_tag
 
@@ -46,52 +46,42 @@ def evaluate_with(
     project: CompiledProject,
     job: ResolvedJob,
     run_id: str,
-    states: Mapping[TableName, SourceState] | None = None,
 ) -> Verdict:
     """Evaluate one job's conditions on a connection of its environment (none for a job without
     conditions: every run would otherwise pay a login)."""
-    if not job.conditions:
-        return Verdict(True)
-    recorded = recorded_source_state(instance, job) if job.conditions.changed_since_last_run else None
-    now = datetime.now(UTC)
-    if states is not None and not job.conditions.data_quality:
-        return judge(job, states, now, recorded)  # measured already; nothing left to ask the warehouse
-    env = job.environment_spec
-    tag = query_tag(model=job.model, environment=job.environment, tag=job.tag.name, run_id=run_id)
-    with job_connection(
-        snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}, read_only=True
-    ) as connection:
-        return evaluate(
-            Statements(connection.cursor()),
-            job,
-            project.specs.sources,
-            project.source_rules,
-            now,
-            recorded,
-            states,
-        )
+    return evaluate_jobs(snowflake, instance, project, [job], run_id)[job.key]
 
 
-def measure_environments(
-    snowflake: SnowflakeResource, project: CompiledProject, jobs: Sequence[ResolvedJob], run_id: str
-) -> dict[str, dict[TableName, SourceState]]:
-    """Everything these jobs' conditions need measured, in one statement per environment (plus
-    one per database for LAST_ALTERED sources)."""
-    by_env: dict[str, list[Any]] = {}
+def evaluate_jobs(
+    snowflake: SnowflakeResource,
+    instance: DagsterInstance,
+    project: CompiledProject,
+    jobs: Sequence[ResolvedJob],
+    run_id: str,
+) -> dict[str, Verdict]:
+    """The conditions of many jobs: per environment one connection, one statement measuring every
+    source they need and one per checked location (see runtime.conditions.evaluate_environment)."""
+    verdicts = {job.key: Verdict(True) for job in jobs if not job.conditions}
+    by_env: dict[str, list[ResolvedJob]] = {}
     for job in jobs:
-        by_env.setdefault(job.environment, []).extend(measures_for(job, project.specs.sources))
-    states: dict[str, dict[TableName, SourceState]] = {}
-    for environment, measures in sorted(by_env.items()):
+        if job.conditions:
+            by_env.setdefault(job.environment, []).append(job)
+    now = datetime.now(UTC)
+    for environment, env_jobs in sorted(by_env.items()):
         env = project.specs.environments[environment]
-        if not measures:
-            states[environment] = {}
-            continue
         tag = query_tag(model="conditions", environment=environment, tag="", run_id=run_id)
         with job_connection(
             snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}, read_only=True
         ) as connection:
-            states[environment] = measure(Statements(connection.cursor()), measures)
-    return states
+            verdicts |= evaluate_environment(
+                Statements(connection.cursor()),
+                env_jobs,
+                project.specs.sources,
+                project.source_rules,
+                now,
+                lambda job: recorded_source_state(instance, job),
+            )
+    return verdicts
 
 
 def verdict_metadata(verdict: Verdict, forced: bool = False) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from dagster import (
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.dispatch import DispatchState, Evaluation, Event, TriggerIndex, evaluate
 from model_jobs.compile.triggers import DISPATCHER_SENSOR, JOB_EVENTS_SENSOR, EventKind, asset_job_name
-from model_jobs.defs.conditions import evaluate_with, measure_environments, skip_observation, source_events
+from model_jobs.defs.conditions import evaluate_jobs, skip_observation, source_events
 from model_jobs.defs.keys import deployment_key, job_event_key, model_key
 from model_jobs.defs.resources import warehouse_for_ticks
 from model_jobs.defs.triggers import MODEL_JOB_TAG, TRIGGER_TAG, watched_names
@@ -157,17 +157,12 @@ class ConditionsAtTick:
 
     def unmet(self, keys: Collection[str]) -> dict[str, str]:
         jobs = [self.project.job(*key.split("@", 1)) for key in keys]
-        jobs = [job for job in jobs if job.conditions]
-        if not jobs:
-            return {}
-        snowflake = warehouse_for_ticks()
-        run_id = f"sensor {DISPATCHER_SENSOR}"
-        states = measure_environments(snowflake, self.project, jobs, run_id)
+        verdicts = evaluate_jobs(
+            warehouse_for_ticks(), self.context.instance, self.project, jobs, f"sensor {DISPATCHER_SENSOR}"
+        )
         unmet = {}
         for job in jobs:
-            verdict = evaluate_with(
-                snowflake, self.context.instance, self.project, job, run_id, states[job.environment]
-            )
+            verdict = verdicts[job.key]
             if job.key in self.touched:
                 self.events.extend(source_events(self.project, job, verdict))
             if not verdict.met:

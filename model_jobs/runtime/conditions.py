@@ -10,7 +10,7 @@ if not, why, naming each source's location, the measured value and the bound.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -114,8 +114,10 @@ def _by_column(statements: Statements, measures: list[Measure]) -> dict[TableNam
 
 
 def _warehouse_error(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    # Snowflake puts what is wrong on the second line ("SQL compilation error:" / "Object ... does
+    # not exist or not authorized."): keep every line, as one.
+    text = " ".join(line.strip() for line in str(exc).strip().splitlines() if line.strip())
+    return text or type(exc).__name__
 
 
 def _epoch(value: object) -> float | None:
@@ -214,18 +216,32 @@ def evaluate(
     rules: SourceRules,
     now: datetime,
     recorded: Mapping[str, Any] | None = None,
-    states: Mapping[TableName, SourceState] | None = None,
 ) -> Verdict:
-    """Measure (unless `states` were measured already, for several jobs at once), run the
-    required checks, and judge. A job without conditions is met without a statement."""
-    if not job.conditions:
-        return Verdict(True)
-    if states is None:
-        needed = measures_for(job, declared)
-        states = measure(statements, needed) if needed else {}
-    outcomes = [
-        outcome
-        for source in job.conditions.data_quality
-        for outcome in run_checks(statements, source.actual, rules.error_checks(source.design))
-    ]
-    return judge(job, states, now, recorded, outcomes)
+    """One job's conditions: measure, run the required checks, judge. A job without conditions is
+    met without a statement."""
+    return evaluate_environment(statements, [job], declared, rules, now, lambda _job: recorded)[job.key]
+
+
+def evaluate_environment(
+    statements: Statements,
+    jobs: Sequence[ResolvedJob],
+    declared: Mapping[TableName, SourceSpec],
+    rules: SourceRules,
+    now: datetime,
+    recorded_of: Callable[[ResolvedJob], Mapping[str, Any] | None],
+) -> dict[str, Verdict]:
+    """The conditions of jobs of one environment, on one connection: one statement measures every
+    source any of them needs, each checked location's checks run once however many jobs require
+    them, then each job is judged. `recorded_of(job)`: the source state on its last
+    materialization (asked only for jobs with changed_since_last_run)."""
+    with_conditions = [job for job in jobs if job.conditions]
+    needed = [m for job in with_conditions for m in measures_for(job, declared)]
+    states = measure(statements, needed) if needed else {}
+    checked = sorted({(s.actual, s.design) for job in with_conditions for s in job.conditions.data_quality})
+    outcomes = {key: run_checks(statements, key[0], rules.error_checks(key[1])) for key in checked}
+    verdicts = {job.key: Verdict(True) for job in jobs if not job.conditions}
+    for job in with_conditions:
+        recorded = recorded_of(job) if job.conditions.changed_since_last_run else None
+        checks = [o for s in job.conditions.data_quality for o in outcomes[(s.actual, s.design)]]
+        verdicts[job.key] = judge(job, states, now, recorded, checks)
+    return verdicts

@@ -71,6 +71,7 @@ class ExecutedStatement:
     query_id: str | None
     seconds: float
     sql: str
+    failed: bool = False  # the warehouse refused it (the error was raised to the caller)
 
     def to_metadata(self) -> dict[str, str | None]:
         return {"purpose": self.purpose, "query_id": self.query_id}
@@ -87,7 +88,14 @@ class Statements:
         self, purpose: Purpose, statement: str, params: Mapping[str, Any] | Sequence[Any] | None = None
     ) -> Cursor:
         started = time.perf_counter()
-        self.cursor.execute(statement, params)
+        try:
+            self.cursor.execute(statement, params)
+        except Exception:
+            # Sent, even if refused: the record is of every statement the warehouse received.
+            self.executed.append(
+                ExecutedStatement(purpose, self.cursor.sfqid, time.perf_counter() - started, statement, failed=True)
+            )
+            raise
         self.executed.append(ExecutedStatement(purpose, self.cursor.sfqid, time.perf_counter() - started, statement))
         return self.cursor
 

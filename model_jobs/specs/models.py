@@ -10,12 +10,14 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     NonNegativeInt,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    Tag,
     WithJsonSchema,
     model_validator,
 )
@@ -257,9 +259,28 @@ CHECK_KINDS = ("not_null", "unique", "accepted_values", "row_count", "expression
 TABLE_PLACEHOLDER = "{table}"
 
 
+def _scalar_kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None  # YAML's true/false are not values a column is compared with
+    return {str: "~str", int: "~int", float: "~float"}.get(type(value))
+
+
+# A string or a finite number: one error naming what was given, not one per member of the union.
+Scalar = Annotated[
+    Annotated[StrictStr, Tag("~str")]
+    | Annotated[StrictInt, Tag("~int")]
+    | Annotated[StrictFloat, Field(allow_inf_nan=False), Tag("~float")],
+    Discriminator(
+        _scalar_kind,
+        custom_error_type="scalar",
+        custom_error_message="must be a string or a finite number",
+    ),
+]
+
+
 class AcceptedValues(Strict):
     column: Identifier = Field(description="The column whose non-NULL values must be in `values`.")
-    values: list[StrictStr | StrictInt | StrictFloat] = Field(min_length=1, description="The values allowed.")
+    values: list[Scalar] = Field(min_length=1, description="The values allowed (strings or numbers).")
 
 
 class RowCountBounds(Strict):
@@ -492,6 +513,21 @@ class TriggerSpec(Strict):
 Require = Literal["all", "any"]
 
 
+def _bool_or_list(value: Any) -> str | None:
+    return "~bool" if isinstance(value, bool) else "~list" if isinstance(value, list) else None
+
+
+# true, false, or a list of sources: one error naming what was given, not one per member.
+SourceList = Annotated[
+    Annotated[StrictBool, Tag("~bool")] | Annotated[list[TableRef], Tag("~list")],
+    Discriminator(
+        _bool_or_list,
+        custom_error_type="bool_or_sources",
+        custom_error_message="use true, false, or a list of sources DATABASE.SCHEMA.TABLE",
+    ),
+]
+
+
 class FreshnessBound(Strict):
     max_age: Duration = Field(description="How old the newest load may be, e.g. 6h or 1d.")
 
@@ -515,6 +551,9 @@ class SourceFreshnessSpec(Strict):
     for the sources named (by design-time location)."""
 
     model_config = ConfigDict(json_schema_extra=_per_source_schema)
+    # The named bounds are written beside max_age and require, not under `sources:`: errors in
+    # them are reported at the key as written (see pydantic_errors).
+    __flattened_field__ = "sources"
 
     max_age: Duration | None = Field(default=None, description="The bound for every source the job reads.")
     sources: dict[TableRef, FreshnessBound] = Field(default_factory=dict, description="Bounds per source.")
@@ -557,7 +596,7 @@ class ConditionsSpec(Strict):
         description="true: skip when no source changed (newest load, row count) since the job's last "
         "materialization in this environment.",
     )
-    source_data_quality: StrictBool | list[TableRef] | None = Field(
+    source_data_quality: SourceList | None = Field(
         default=None,
         description="true: the error-severity checks of every source the job reads must pass; or the "
         "sources (design-time location) whose checks must.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -86,8 +87,15 @@ def describe(error: ErrorDetails, root: type[BaseModel]) -> str:
         return f"must be a list, got {type(error.get('input')).__name__}"
     if kind == "too_short":
         return "must not be empty"
+    if kind in _WHAT_WAS_GIVEN:
+        value = error.get("input")
+        return f"{error['msg']}, got {type(value).__name__} {value!r}"
     message = error["msg"]
     return message.removeprefix("Value error, ")
+
+
+# Errors of the discriminated unions in models.py: say what was given, not only what is allowed.
+_WHAT_WAS_GIVEN = {"scalar", "bool_or_sources"}
 
 
 def field_path(loc: Loc) -> str:
@@ -96,8 +104,21 @@ def field_path(loc: Loc) -> str:
 
 
 def _is_union_member(part: int | str) -> bool:
-    # pydantic names the member of a union an error came from: a model class or `literal[...]`.
-    return isinstance(part, str) and (part.startswith("literal[") or part in _SPEC_MODEL_NAMES)
+    # pydantic names the member of a union an error came from: a model class, `literal[...]`, or
+    # the tag of a discriminated union (models.py names those "~...").
+    return isinstance(part, str) and (part.startswith(("literal[", "~")) or part in _SPEC_MODEL_NAMES)
+
+
+def _as_written(root: type[BaseModel], loc: Loc) -> Loc:
+    """The location as the file writes it: fields a model flattens into itself (its
+    `__flattened_field__`, e.g. source_freshness's named sources) are not part of it."""
+    kept: list[int | str] = []
+    for part in loc:
+        model = _model_at(root, tuple(kept))
+        if model is not None and getattr(model, "__flattened_field__", None) == part:
+            continue
+        kept.append(part)
+    return tuple(kept)
 
 
 def _without_union_noise(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -121,11 +142,38 @@ def parse_document(doc: YamlDocument, model: type[SpecModel], errors: ErrorColle
         got = "an empty file" if doc.data is None else type(doc.data).__name__
         errors.add(doc.path, "", f"must be a mapping with fields {', '.join(_field_names(model))}; got {got}", 1)
         return None
+    collisions = list(_same_name_in_another_case(doc, doc.data, ()))
+    for path, message in collisions:
+        errors.add(doc.path, field_path(path), message, doc.line_of(path))
     try:
-        return model.model_validate(doc.data)
+        parsed = model.model_validate(doc.data)
     except ValidationError as exc:
         for error in _without_union_noise(exc.errors()):
-            loc = tuple(error["loc"])
+            loc = _as_written(model, tuple(error["loc"]))
             line = doc.line_of(tuple(p for p in loc if p != "[key]"))
             errors.add(doc.path, field_path(loc), describe(error, model), line)
         return None
+    return None if collisions else parsed
+
+
+def _same_name_in_another_case(doc: YamlDocument, data: Any, path: Loc) -> Iterator[tuple[Loc, str]]:
+    """Keys that differ only in case. Snowflake names (tables, locations, columns) are read
+    upper-cased, so two such keys would silently become one, the last winning."""
+    if isinstance(data, dict):
+        first: dict[str, str] = {}
+        for key in data:
+            if not isinstance(key, str):
+                continue
+            other = first.setdefault(key.upper(), key)
+            if other != key:
+                line = doc.line_of((*path, other))
+                yield (
+                    (*path, key),
+                    f"names the same as {other!r}" + (f" (line {line})" if line else "") + ": "
+                    "names are not case-sensitive here, so write each once",
+                )
+        for key, value in data.items():
+            yield from _same_name_in_another_case(doc, value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _same_name_in_another_case(doc, value, (*path, index))

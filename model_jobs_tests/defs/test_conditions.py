@@ -149,9 +149,11 @@ def test_an_event_for_a_job_whose_conditions_are_unmet_waits_and_then_runs_once(
         # Fresh orders: one run, keyed by the event it answers; then nothing more.
         _fresh_orders(warehouse, demo_project)
         ran = _dispatch(defs, instance, still.cursor)
-        event_id = instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=job_event_key("crm_export")), limit=1
-        ).records[0].storage_id
+        event_id = (
+            instance.fetch_materializations(AssetRecordsFilter(asset_key=job_event_key("crm_export")), limit=1)
+            .records[0]
+            .storage_id
+        )
         assert [(r.job_name, r.partition_key, r.run_key) for r in ran.run_requests] == [
             ("order_status_job", "marketing_prd", f"order_status@marketing_prd:{event_id}")
         ]

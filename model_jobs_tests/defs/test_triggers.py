@@ -96,7 +96,9 @@ def test_every_model_has_a_job_that_tags_runs_with_their_model_job(demo_project)
     tags = job.partitioned_config.get_tags_for_partition_key("sandbox")
     assert tags["model_job"] == "orders_enriched@sandbox"
     jobs = {j.name for j in defs.get_repository_def().get_all_jobs()} - {"__ASSET_JOB"}
-    assert jobs == {f"{m}_job" for m in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]}
+    models = ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]
+    # and the job the freshness sensor runs the models' freshness checks with
+    assert jobs == {f"{m}_job" for m in models} | {"model_jobs_freshness_checks"}
 
 
 def test_the_dispatcher_starts_from_now_then_starts_exactly_the_partitions_events_name(
