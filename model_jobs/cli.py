@@ -33,9 +33,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     scheduled = sum(1 for t in project.triggers.values() if t.schedule)
     on_events = sum(1 for t in project.triggers.values() if t.on)
+    conditioned = sum(1 for job in project.jobs.values() if job.conditions)
+    checks = sum(len(checks) for checks in project.source_rules.checks.values())
     print(
         f"{path}: {len(project.specs.models)} model(s), {len(project.jobs)} Model Job(s) "
-        f"({scheduled} scheduled, {on_events} run after events), all valid"
+        f"({scheduled} scheduled, {on_events} run after events, {conditioned} with conditions), "
+        f"{checks} source check(s), all valid"
     )
     return 0
 
@@ -83,18 +86,17 @@ def cmd_load_orders(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from model_jobs.defs.resources import connection_outside_a_run
-    from model_jobs.demo.seed import load_new_orders
+    from model_jobs.demo.seed import ORDERS, load_new_orders
 
     project = load_project(args.specs)
     if args.env not in project.specs.environments:
         raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
     if args.orders < 1:
         raise CommandError("--orders must be at least 1")
+    if args.env not in project.source_locations.get(ORDERS, {}):
+        raise CommandError(f"no Model Job reads the demo's orders source {ORDERS} in {args.env!r}")
     with _local_snowflake_for_command(), connection_outside_a_run() as connection:
-        try:
-            written = load_new_orders(connection, project, args.env, args.orders, datetime.now(UTC))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        written = load_new_orders(connection, project, args.env, args.orders, datetime.now(UTC))
     for table, rows in written:
         print(f"{table}: {rows} new rows, loaded now")
     return 0

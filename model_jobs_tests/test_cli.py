@@ -15,7 +15,8 @@ from model_jobs.warehouse import local_snowflake
 def test_validate_demo(capsys):
     assert main(["validate", "job_specs"]) == 0
     assert capsys.readouterr().out.strip() == (
-        "job_specs: 4 model(s), 12 Model Job(s) (2 scheduled, 4 run after events), all valid"
+        "job_specs: 4 model(s), 12 Model Job(s) (2 scheduled, 4 run after events, 2 with conditions), "
+        "10 source check(s), all valid"
     )
 
 
@@ -130,3 +131,28 @@ def test_local_snowflake_keeps_data_across_restarts(tmp_path, monkeypatch):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--env", "staging"], "unknown environment 'staging'; known: marketing_dev, marketing_prd, sandbox"),
+        (["--env", "sandbox", "--orders", "0"], "--orders must be at least 1"),
+    ],
+)
+def test_load_orders_refuses_bad_input_before_connecting(argv, message, capsys):
+    assert main(["load-orders", *argv]) == 1
+    assert capsys.readouterr().err.strip() == f"model-jobs load-orders: {message}"
+
+
+def test_load_orders_refuses_an_environment_that_does_not_read_the_orders(specs_copy, capsys):
+    # Without order_status and orders_enriched in the sandbox, nothing there reads the orders.
+    for model in ("order_status", "orders_enriched"):
+        path = specs_copy / "jobs" / f"{model}.yaml"
+        text = path.read_text()
+        path.write_text(text[: text.index("  sandbox:")])
+    (specs_copy / "jobs" / "customer_ltv.yaml").unlink()
+    assert main(["load-orders", "--env", "sandbox", "--specs", str(specs_copy)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "model-jobs load-orders: no Model Job reads the demo's orders source DATALAKE_DEV.RAW.ORDERS in 'sandbox'"
+    )

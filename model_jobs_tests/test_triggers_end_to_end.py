@@ -23,7 +23,7 @@ def _launch(
     selector = {
         **LOCATION,
         "jobName": job,
-        **({"assetSelection": [{"path": [a]} for a in assets]} if assets else {}),
+        **({"assetSelection": [{"path": [a]} for a in assets]} if assets is not None else {}),
         **({"assetCheckSelection": checks} if checks is not None else {}),
     }
     launched = graphql(

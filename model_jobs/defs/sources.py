@@ -130,19 +130,21 @@ def _source_check(project: CompiledProject, table: TableName, checks: Sequence[P
         specs=[_check_spec(project, table, c) for c in checks],
         name=name,
         description=f"Data-quality checks of {table}, in the location each environment reads.",
-        can_subset=False,
+        can_subset=True,  # one check can be run alone from the UI; all of them still take one statement
     )
     def _run_source_checks(
         context: AssetCheckExecutionContext, snowflake: SnowflakeResource
     ) -> Iterator[AssetCheckResult]:
         environment = context.partition_key
+        selected = {k.name for k in context.selected_asset_check_keys}
+        chosen = [c for c in checks if c.name in selected]
         location = project.source_locations[table][environment]
         env = project.specs.environments[environment]
         tag = query_tag(model=f"checks:{table}", environment=environment, tag="", run_id=context.run.run_id)
         with job_connection(
             snowflake, role=env.role, warehouse=env.warehouse, session_parameters={"QUERY_TAG": tag}, read_only=True
         ) as connection:
-            outcomes = run_checks(Statements(connection.cursor()), location, checks)
+            outcomes = run_checks(Statements(connection.cursor()), location, chosen)
         for outcome in outcomes:
             context.log.info(outcome.message)
             yield AssetCheckResult(

@@ -10,12 +10,16 @@ from datetime import UTC, datetime
 import pytest
 import snowflake.connector.cursor
 from dagster import (
+    AssetCheckKey,
     AssetKey,
     AssetMaterialization,
     AssetRecordsFilter,
+    AssetSelection,
     DagsterInstance,
+    Definitions,
     build_schedule_context,
     build_sensor_context,
+    define_asset_job,
 )
 
 from model_jobs.defs.build import build_definitions
@@ -244,3 +248,43 @@ def test_each_environment_is_judged_on_its_own_sources(conditions_everywhere, in
     _fresh_orders(warehouse, project)
     prd = run_model_job(project, "order_status", "marketing_prd", instance)
     assert prd.ok and prd.metadata["conditions"] == "met"
+
+
+def _check_job(defs, *check_names: str):
+    """A job running some of the orders source's checks, as the UI's Execute button does."""
+    keys = [AssetCheckKey(source_key(ORDERS), name) for name in check_names]
+    job = define_asset_job("checks_only", selection=AssetSelection.checks(*keys))
+    scoped = Definitions(
+        assets=list(defs.assets), asset_checks=list(defs.asset_checks), jobs=[job], resources=defs.resources
+    )
+    return scoped.resolve_job_def("checks_only")
+
+
+def test_source_checks_run_per_environment_all_in_one_statement_or_one_alone(
+    demo_project, instance, statements, warehouse
+):
+    defs = build_definitions(demo_project)
+    names = [c.name for c in demo_project.source_rules.checks[ORDERS]]
+    everything = _check_job(defs, *names).execute_in_process(instance=instance, tags={"dagster/partition": "sandbox"})
+    results = {e.check_name: e for e in everything.get_asset_check_evaluations()}
+    assert sorted(results) == sorted(names)
+    assert [name for name, e in results.items() if not e.passed] == ["accepted_values_status"]
+    failed = results["accepted_values_status"]
+    assert failed.metadata["location"].value == "DATALAKE_DEV.SAMPLE.ORDERS"
+    assert failed.metadata["failing_rows"].value == 1
+    (lost,) = failed.metadata["failing_rows_sample"].value
+    assert lost["STATUS"] == "LOST"
+    # One statement evaluated every check, one more read the failing check's rows.
+    assert [s.split(" ", 2)[:2] for s in statements] == [["SELECT", "COUNT(*)"], ["SELECT", "*"]]
+
+    statements.clear()
+    alone = _check_job(defs, "row_count").execute_in_process(
+        instance=instance, tags={"dagster/partition": "marketing_prd"}
+    )
+    (only,) = alone.get_asset_check_evaluations()
+    assert (only.check_name, only.passed, only.metadata["location"].value) == (
+        "row_count",
+        True,
+        "DATALAKE_PRD.RAW.ORDERS",
+    )
+    assert statements == ['SELECT COUNT(*) AS "ROWS", NULL AS "CHECK_0" FROM "DATALAKE_PRD"."RAW"."ORDERS"']

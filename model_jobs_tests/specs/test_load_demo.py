@@ -129,7 +129,9 @@ def test_sources_resolve_per_environment(project, model, environment, design, re
 def test_validate_cli_exits_0_on_the_demo(capsys):
     assert main(["validate", str(DEMO_SPECS)]) == 0
     captured = capsys.readouterr()
-    assert "4 model(s), 12 Model Job(s) (2 scheduled, 4 run after events), all valid" in captured.out
+    assert "4 model(s), 12 Model Job(s) (2 scheduled, 4 run after events, 2 with conditions), 10 source check(s)" in (
+        captured.out
+    )
     assert captured.err == ""
 
 
