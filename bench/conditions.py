@@ -27,7 +27,8 @@ through SnowflakeConnection.cmd_query, every login through SnowflakeConnection.c
 from the code's own records; a COMMIT counts like any statement. A statement is a `quality` one
 when its text is that of check_statement for one of the checked locations, a `measure` one when it
 selects `0 AS "SOURCE"` (freshness_statement's first row). Time is split per round into the
-statements (the embedded Snowflake answering, in a thread of this process), connecting and
+statements (the embedded Snowflake answering, from its own process, as `make dev` serves it and as
+a real warehouse is remote), connecting and
 closing, building the measure statement (freshness_statement as the runtime calls it), and the
 rest (judging, Python around it); Python's garbage-collection pauses meanwhile (any thread) are
 shown beside, overlapping those. Info, once: the full conditions (freshness and checks) of a
@@ -460,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[CACHE_DIR_ENV] = "off"  # no reference cache written outside the temporary folder
     counter = None
     try:
-        with harness.embedded_snowflake() as tmp, DagsterInstance.ephemeral() as instance:
+        with harness.embedded_snowflake(own_process=True) as tmp, DagsterInstance.ephemeral() as instance:
             seconds, reads = harness.timed(lambda: write_specs(tmp / "job_specs", args.jobs, args.sources))
             loading, project = harness.timed(lambda: load_project(tmp / "job_specs"))
             jobs = sorted((j for j in project.jobs.values() if j.conditions), key=lambda j: j.key)
@@ -579,8 +580,8 @@ def report(
             seconds = [m.seconds, f["statement_seconds"], f["measure_seconds"], f["session_seconds"]]
             per_round.append([name, i, *seconds, f["build_seconds"], rest(m), f["gc_seconds"], f["gc_full"]])
     harness.table(
-        "Per round, seconds: where the time goes (in statements: until the embedded Snowflake answered, its "
-        "server runs in a thread of this process; GC pauses: Python's garbage collections in any thread meanwhile, "
+        "Per round, seconds: where the time goes (in statements: until the embedded Snowflake, served from its "
+        "own process, answered; GC pauses: this process's garbage collections meanwhile, "
         "counted again in the column they interrupted)",
         [
             "variant",

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from model_jobs.text_table import render_table
-from model_jobs.warehouse.local_snowflake import PORT_ENV, running_in_thread
+from model_jobs.warehouse.local_snowflake import PORT_ENV, free_port, running_in_thread, start_process
 from model_jobs.warehouse.settings import ACCOUNT_ENV
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -36,17 +36,28 @@ def parser(doc: str, rounds: int) -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
-def embedded_snowflake() -> Iterator[Path]:
+def embedded_snowflake(own_process: bool = False) -> Iterator[Path]:
     """An embedded Snowflake with its data in a temporary folder (yielded): snowflake_resource_from_env()
-    reaches it while this is open."""
+    reaches it while this is open. `own_process`: served from a child process, as `make dev` does
+    and as a real warehouse is remote, so its work (and its garbage collection) is not counted as
+    the benchmarked process's."""
     saved = {name: os.environ.pop(name, None) for name in (ACCOUNT_ENV, PORT_ENV)}
     try:
-        with (
-            tempfile.TemporaryDirectory(prefix="model_jobs_bench_") as tmp,
-            running_in_thread(data_dir=Path(tmp) / "snowflake") as port,
-        ):
-            os.environ[PORT_ENV] = str(port)
-            yield Path(tmp)
+        with tempfile.TemporaryDirectory(prefix="model_jobs_bench_") as tmp:
+            data = Path(tmp) / "snowflake"
+            if own_process:
+                port = free_port()
+                server = start_process(port, data, Path(tmp) / "snowflake.log")
+                try:
+                    os.environ[PORT_ENV] = str(port)
+                    yield Path(tmp)
+                finally:
+                    server.terminate()
+                    server.wait(timeout=60)
+            else:
+                with running_in_thread(data_dir=data) as port:
+                    os.environ[PORT_ENV] = str(port)
+                    yield Path(tmp)
     finally:
         os.environ.pop(PORT_ENV, None)
         os.environ.update({name: value for name, value in saved.items() if value is not None})
