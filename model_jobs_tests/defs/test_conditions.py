@@ -20,6 +20,7 @@ from dagster import (
     build_schedule_context,
     build_sensor_context,
     define_asset_job,
+    materialize,
 )
 
 from model_jobs.defs.build import build_definitions
@@ -288,3 +289,25 @@ def test_source_checks_run_per_environment_all_in_one_statement_or_one_alone(
         "DATALAKE_PRD.RAW.ORDERS",
     )
     assert statements == ['SELECT COUNT(*) AS "ROWS", NULL AS "CHECK_0" FROM "DATALAKE_PRD"."RAW"."ORDERS"']
+
+
+def test_a_skipped_model_skips_its_downstream_models_in_the_same_run(specs_copy, instance, warehouse):
+    edit(
+        specs_copy,
+        "jobs/orders_enriched.yaml",
+        "    target: {database: ANALYTICS_PRD, schema: MARTS, table: ORDERS_ENRICHED}\n",
+        "    target: {database: ANALYTICS_PRD, schema: MARTS, table: ORDERS_ENRICHED}\n"
+        "    conditions: {source_freshness: {DATALAKE_DEV.RAW.ORDERS: {max_age: 1d}}}\n",
+    )
+    defs = build_definitions(load_project(specs_copy))
+    result = materialize(
+        [defs.get_assets_def("orders_enriched"), defs.get_assets_def("customer_ltv")],
+        partition_key="marketing_prd",
+        resources=defs.resources,
+        instance=instance,
+    )
+    assert result.success
+    assert not result.get_asset_materialization_events()
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert skipped == {"customer_ltv"}
+    assert STALE.fullmatch(instance.get_run_by_id(result.run_id).tags[SKIPPED_TAG])
