@@ -176,7 +176,8 @@ def judge(
             if state.error:
                 stale.append(f"{rule.source.actual} cannot be measured in {where} ({state.error})")
             elif state.loaded_at is None:
-                stale.append(f"{rule.source.actual} has no loaded rows in {where}; max_age {rule.max_age.text}")
+                what = "no rows" if not state.rows else f"{state.rows} rows but no load time (loaded_at is NULL)"
+                stale.append(f"{rule.source.actual} has {what} in {where}; max_age {rule.max_age.text}")
             elif (age := now.timestamp() - state.loaded_at) > rule.max_age.seconds:
                 stale.append(f"{rule.source.actual} loaded {age_text(age)} in {where}; max_age {rule.max_age.text}")
         fresh = len(conditions.freshness) - len(stale)

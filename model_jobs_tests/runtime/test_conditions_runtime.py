@@ -534,11 +534,15 @@ def test_a_source_without_rows_or_unmeasured_is_not_fresh(order_status, rules):
     job = order_status(freshness=(rules["orders"](),))
 
     empty = judge(job, {ORDERS: SourceState(None, 0)}, NOW)
+    no_times = judge(job, {ORDERS: SourceState(None, 7)}, NOW)
     broken = judge(job, {ORDERS: SourceState(error="it is gone")}, NOW)
     unmeasured = judge(job, {}, NOW)
 
     assert not empty.met
-    assert empty.reasons == ("DATALAKE_PRD.RAW.ORDERS has no loaded rows in marketing_prd; max_age 1d",)
+    assert empty.reasons == ("DATALAKE_PRD.RAW.ORDERS has no rows in marketing_prd; max_age 1d",)
+    assert no_times.reasons == (
+        "DATALAKE_PRD.RAW.ORDERS has 7 rows but no load time (loaded_at is NULL) in marketing_prd; max_age 1d",
+    )
     assert broken.reasons == ("DATALAKE_PRD.RAW.ORDERS cannot be measured in marketing_prd (it is gone)",)
     assert unmeasured.reasons == ("DATALAKE_PRD.RAW.ORDERS cannot be measured in marketing_prd (not measured)",)
 
