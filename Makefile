@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules bench-run-cpu bench-conditions bench-peer uv sync
+.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules bench-run-cpu bench-conditions bench-imports bench-peer uv sync
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -57,6 +57,9 @@ bench-run-cpu: sync  ## CPU per daemon-launched run in `model-jobs dev` (default
 
 bench-conditions: sync  ## conditions of 500 Model Jobs, 200 sources x 3 environments: freshness in a statement per environment, checks
 	$(RUN) python bench/conditions.py
+
+bench-imports: sync  ## code-location load of the demo vs `import dagster`, fresh processes
+	$(RUN) python bench/import_cost.py
 
 # dbt (group `peer`) conflicts with the dev group, so it lives in a virtual environment of its own.
 bench-peer: uv  ## `model-jobs run` vs `dbt run` (dbt-core 1.10, dbt-snowflake), 1,000,000 rows: incremental, no-op, full refresh

@@ -20,6 +20,8 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+SQL_EVENT_LOG = "dagster._core.storage.event_log.sql_event_log"
+
 # The modules dagster_snowflake.resources imports at its top and uses only inside methods (and
 # in annotations, which only hold the name).
 DEFERRED_MODULES = (
@@ -31,6 +33,10 @@ DEFERRED_MODULES = (
     "snowflake.core.stage",
     "snowflake.core.table",
     "snowflake.core.view",
+    # For `SqlDbConnection`, in annotations only. Importing it imports Dagster's SQL storage
+    # (SQLAlchemy, Alembic): ~0.4 s a process that loads definitions without an instance
+    # (a code server until its first tick, a reload from the UI) need not pay.
+    SQL_EVENT_LOG,
 )
 
 
@@ -47,6 +53,10 @@ class DeferredName:
         return self.resolve()(*args, **kwargs)
 
     def __getattr__(self, attribute: str) -> Any:
+        # Introspection (typing's `hasattr(t, "__typing_subst__")` when the name is in a Union
+        # annotation) asks for dunders while the module is still a stand-in: answer, don't import.
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
         return getattr(self.resolve(), attribute)
 
     def __repr__(self) -> str:
