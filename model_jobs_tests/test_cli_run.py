@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from model_jobs.cli import main
-from model_jobs_tests.conftest import DEMO_SPECS
+from model_jobs.defs.headless import CODE_LOCATION
+from model_jobs.defs.instance import open_instance
+from model_jobs_tests.conftest import DEMO_SPECS, REPO
 
 
 def test_select_orders_upstream_first(demo_project):
@@ -30,6 +33,24 @@ def test_run_with_upstream_models(warehouse, capsys):
         "customer_ltv@marketing_prd",
     ]
     assert re.match(r"customer_ltv@marketing_prd  tag 2026\.1  full  120 rows  \d+\.\ds  run [0-9a-f-]{36}$", lines[2])
+    # Each is a run of the model's own job in this code location, as a schedule's would be: the UI
+    # links it to the job and can re-execute it (materialize() would record an ephemeral job).
+    with open_instance() as instance:
+        for line in lines:
+            run = instance.get_run_by_id(line.split()[-1])
+            assert run is not None
+            model, environment = line.split()[0].split("@")
+            assert run.job_name == f"{model}_job"
+            assert run.remote_job_origin is not None
+            assert (run.remote_job_origin.location_name, run.remote_job_origin.repository_origin.repository_name) == (
+                CODE_LOCATION,
+                "__repository__",
+            )
+            assert {k: run.tags[k] for k in ("dagster/code_location", "dagster/partition", "model_job")} == {
+                "dagster/code_location": CODE_LOCATION,
+                "dagster/partition": environment,
+                "model_job": f"{model}@{environment}",
+            }
 
 
 def test_a_failed_upstream_skips_its_downstream(warehouse, specs_copy, capsys):
@@ -46,3 +67,8 @@ def test_a_failed_upstream_skips_its_downstream(warehouse, specs_copy, capsys):
 def test_run_refuses_what_does_not_exist(capsys):
     assert main(["run", "customers_dim", "--env", "nowhere", "--specs", str(DEMO_SPECS)]) == 1
     assert "unknown environment 'nowhere'; known: marketing_dev, marketing_prd, sandbox" in capsys.readouterr().err
+
+
+def test_runs_name_the_code_location_workspace_yaml_defines():
+    (entry,) = yaml.safe_load((REPO / "workspace.yaml").read_text(encoding="utf-8"))["load_from"]
+    assert entry["python_module"]["location_name"] == CODE_LOCATION
