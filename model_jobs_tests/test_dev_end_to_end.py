@@ -4,6 +4,7 @@ partitions, and materializing marketing_prd runs the older tag against DATALAKE_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +12,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -43,8 +47,20 @@ def wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
 
 
-@pytest.fixture
-def dev_server(tmp_path):
+@dataclass(frozen=True)
+class DevServer:
+    ui_port: int
+    log: Path
+    env: dict[str, str]  # what `model-jobs dev` runs with: a command given it reaches the same instance and warehouse
+
+    @property
+    def snowflake_port(self) -> int:
+        return int(self.env["MODEL_JOBS_LOCAL_SNOWFLAKE_PORT"])
+
+
+@contextlib.contextmanager
+def running_dev(tmp_path: Path) -> Iterator[DevServer]:
+    """`model-jobs dev` on free ports, in a fresh instance and embedded Snowflake under tmp_path."""
     ui_port = free_port()
     env = {
         **os.environ,
@@ -64,7 +80,7 @@ def dev_server(tmp_path):
         start_new_session=True,
     )
     try:
-        yield ui_port, tmp_path / "dev.log"
+        yield DevServer(ui_port, tmp_path / "dev.log", env)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -72,6 +88,12 @@ def dev_server(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    with running_dev(tmp_path) as server:
+        yield server.ui_port, server.log
 
 
 @pytest.mark.e2e
