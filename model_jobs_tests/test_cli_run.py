@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from model_jobs.cli import main
-from model_jobs.defs.headless import CODE_LOCATION
+from model_jobs.defs.headless import CODE_LOCATION, CODE_LOCATION_ENV, code_location
 from model_jobs.defs.instance import open_instance
 from model_jobs_tests.conftest import DEMO_SPECS, REPO
 
@@ -69,6 +69,9 @@ def test_run_refuses_what_does_not_exist(capsys):
     assert "unknown environment 'nowhere'; known: marketing_dev, marketing_prd, sandbox" in capsys.readouterr().err
 
 
-def test_runs_name_the_code_location_workspace_yaml_defines():
+def test_runs_name_the_code_location_workspace_yaml_defines(monkeypatch):
+    assert code_location() == CODE_LOCATION
+    monkeypatch.setenv(CODE_LOCATION_ENV, "model-jobs")  # as deploy/values.yaml names it on Kubernetes
+    assert code_location() == "model-jobs"
     (entry,) = yaml.safe_load((REPO / "workspace.yaml").read_text(encoding="utf-8"))["load_from"]
     assert entry["python_module"]["location_name"] == CODE_LOCATION

@@ -3,7 +3,7 @@ the demo command and the tests use it): the same job, asset, resources and run r
 from the UI or a schedule.
 
 The run is the model's job (`<model>_job`, the one its schedule launches) and names the code
-location it belongs to (`CODE_LOCATION`, as workspace.yaml and the production chart name it), so
+location it belongs to (`code_location()`, as workspace.yaml or the production chart name it), so
 in the UI it looks like any other run: its job links to the job, and it can be re-executed from
 there. Dagster's `materialize()` would record an `__ephemeral_asset_job__` of no code location.
 """
@@ -26,8 +26,10 @@ from model_jobs.compile.triggers import asset_job_name, model_job_key
 from model_jobs.defs.conditions import SKIPPED_TAG
 from model_jobs.defs.triggers import MODEL_JOB_TAG
 
-# The code location's name: workspace.yaml's location_name, and the user deployment's in deploy/.
+# The code location's name: workspace.yaml's location_name. Dagster's Helm chart names a location
+# after its deployment, which Kubernetes spells with dashes: deploy/values.yaml sets this variable.
 CODE_LOCATION = "model_jobs"
+CODE_LOCATION_ENV = "MODEL_JOBS_CODE_LOCATION"
 CODE_LOCATION_TAG = "dagster/code_location"  # what Dagster tags a run launched in a code location with
 REPOSITORY = "__repository__"  # the repository Dagster names a Definitions object's
 
@@ -62,7 +64,7 @@ def run_partition(
     asset_def = defs.get_assets_def(model)
     run_config: dict[str, Any] = {**QUIET, **({"ops": {asset_def.op.name: {"config": op_config}}} if op_config else {})}
     # The tags a launch of this partition gets (the Model Job's, from the job's partitioned config).
-    tags = merge_run_tags(job_def, environment, {CODE_LOCATION_TAG: CODE_LOCATION}, None, instance, run_config)
+    tags = merge_run_tags(job_def, environment, {CODE_LOCATION_TAG: code_location()}, None, instance, run_config)
     tags = {**tags, PARTITION_NAME_TAG: environment, MODEL_JOB_TAG: model_job_key(model, environment)}
     job = InMemoryJob(job_def)
     plan = create_execution_plan(
@@ -79,10 +81,14 @@ def run_partition(
     return _outcome(model, environment, run.run_id, asset_def.op.name, instance)
 
 
+def code_location() -> str:
+    return os.environ.get(CODE_LOCATION_ENV) or CODE_LOCATION
+
+
 def _origin(job_name: str) -> RemoteJobOrigin:
     """Where the run's job lives: this code location, loaded here from its module."""
     target = LoadableTargetOrigin(module_name="model_jobs.definitions", working_directory=os.getcwd())
-    location = InProcessCodeLocationOrigin(loadable_target_origin=target, location_name=CODE_LOCATION)
+    location = InProcessCodeLocationOrigin(loadable_target_origin=target, location_name=code_location())
     return RemoteJobOrigin(repository_origin=RemoteRepositoryOrigin(location, REPOSITORY), job_name=job_name)
 
 

@@ -30,11 +30,14 @@ from model_jobs.runtime.conditions import (
 from model_jobs.runtime.statements import Statements
 from model_jobs.specs.models import CheckSpec
 
-# This file's own database: the demo's DATALAKE_DEV / DATALAKE_PRD stay as seeded.
+# This file's own database: the demo's DATALAKE_DEV / DATALAKE_PRD stay as seeded. No schema of
+# it may be named like a database: the embedded Snowflake (DuckDB) then finds `CREATE DATABASE
+# SANDBOX` ambiguous, which failed the demo's seed in whichever test ran after this file.
 DATABASE = "QUALITY_TEST"
+DEFECTS = "DEFECTS"  # the sandbox's copy, with known defects
 PRD = TableName(DATABASE, "PRD", "ORDERS")
-SANDBOX = TableName(DATABASE, "SANDBOX", "ORDERS")
-EMPTY_ORDERS = TableName(DATABASE, "SANDBOX", "EMPTY_ORDERS")
+SANDBOX = TableName(DATABASE, DEFECTS, "ORDERS")
+EMPTY_ORDERS = TableName(DATABASE, DEFECTS, "EMPTY_ORDERS")
 DESIGN = TableName(DATABASE, "DESIGN", "ORDERS")  # the design-time name jobs map to PRD / SANDBOX
 MEASURED = "MEASURE"  # schema of the tables `measure` reads
 
@@ -118,7 +121,7 @@ def crafted(warehouse):
     sql(
         warehouse,
         f"CREATE DATABASE IF NOT EXISTS {DATABASE}",
-        *(f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.{schema}" for schema in ("PRD", "SANDBOX", MEASURED)),
+        *(f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.{schema}" for schema in ("PRD", DEFECTS, MEASURED)),
         f"CREATE OR REPLACE TABLE {PRD} ({COLUMNS})",
         f"INSERT INTO {PRD} VALUES {PRD_ROWS}",
         f"CREATE OR REPLACE TABLE {SANDBOX} ({COLUMNS})",
