@@ -28,6 +28,10 @@ from model_jobs_tests.test_dev_end_to_end import DevServer, graphql, running_dev
 from model_jobs_tests.test_triggers_end_to_end import _finished, _instigators, _launch
 
 CHROMIUM = os.environ.get("MODEL_JOBS_CHROMIUM", "/usr/bin/chromium")
+# Root needs no sandbox; the rest keep Chromium off the network this machine does not have (its
+# background connections would be refused, many at a time).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_FLAGS += ["--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = REPO / ".screenshots"
 MODELS = ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]
 ENVIRONMENTS = ["marketing_dev", "marketing_prd", "sandbox"]
@@ -53,7 +57,7 @@ def page(server: DevServer) -> Iterator[Page]:
         )
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         try:
             tab = browser.new_page(
                 viewport={"width": 1400, "height": 900}, base_url=f"http://127.0.0.1:{server.ui_port}"
