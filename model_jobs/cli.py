@@ -142,6 +142,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
             _seed(project)
         try:
             command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
+            stops = "Ctrl+C stops it" + (" and the local Snowflake" if server is not None else "")
+            print(f"model-jobs dev: the Dagster UI will be on http://127.0.0.1:{args.port} ({stops})", flush=True)
             return subprocess.call(command, env=env)
         except KeyboardInterrupt:
             return 0
@@ -342,6 +344,27 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return main_schema(Path(args.out))
 
 
+# What `model-jobs COMMAND --help` ends with; each line must parse (a test checks).
+EXAMPLES = {
+    "validate": ["model-jobs validate", "model-jobs validate path/to/job_specs"],
+    "local-snowflake": ["model-jobs local-snowflake --port 8765 --data-dir .local_snowflake"],
+    "deploy": ['model-jobs deploy orders_enriched --tag 2026.3 --message "count items per order"'],
+    "plan": ["model-jobs plan", "model-jobs plan --env marketing_prd --model orders_enriched --diff"],
+    "promote": ["model-jobs promote orders_enriched --env marketing_prd --tag 2026.2"],
+    "report-deployment": ["model-jobs report-deployment crm_service --env marketing_prd --version 4.2.0"],
+    "run": [
+        "model-jobs run customers_dim --env marketing_dev",
+        "model-jobs run +customer_ltv --env marketing_prd",
+        "model-jobs run order_status --env marketing_prd --full-refresh --force",
+    ],
+    "load-orders": ["model-jobs load-orders --env marketing_prd --orders 50"],
+    "schema": ["model-jobs schema --out schemas"],
+    "seed": ["model-jobs seed"],
+    "demo": ["model-jobs demo"],
+    "dev": ["model-jobs dev --port 3000"],
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="model-jobs", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error, not only its message")
@@ -429,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "dev":
             sub.add_argument("--port", type=int, default=3000, help="Dagster UI port")
         sub.set_defaults(func=func)
+    for name, sub in commands.choices.items():
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+        sub.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
     return parser
 
 
@@ -441,6 +467,18 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # Spec errors name their files themselves; other messages say which command refused.
         print(str(exc) if isinstance(exc, SpecErrors) else f"model-jobs {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # what we did not foresee (a lost connection, a full disk): no traceback either
+        if args.debug:
+            raise
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"model-jobs {args.command}: {type(exc).__name__}: {first_line}\n"
+            "(an unexpected error: `model-jobs --debug ...` shows where it came from)",
+            file=sys.stderr,
+        )
         return 1
 
 

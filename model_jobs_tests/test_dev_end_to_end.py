@@ -104,6 +104,8 @@ def test_make_dev_then_materialize_prd(dev_server):
         timeout=240,
         what=f"the Dagster UI; log:\n{log.read_text() if log.exists() else ''}",
     )
+    # One line says where the UI is and how to stop it.
+    assert f"model-jobs dev: the Dagster UI will be on http://127.0.0.1:{port} (Ctrl+C stops it" in log.read_text()
     partitions = {tuple(n["assetKey"]["path"]): n["partitionKeys"] for n in nodes}
     for model in ["customers_dim", "orders_enriched", "customer_ltv", "order_status"]:
         assert partitions[(model,)] == ENVIRONMENTS
