@@ -5,7 +5,9 @@ the webserver as separate processes, against the embedded Snowflake.
 A schedule tick and an event each lead to exactly one successful run, with its rows in Snowflake.
 Then events keep arriving while the daemon is killed with SIGKILL at random moments and started
 again. Every event must lead to exactly one run, or be answered by one coalesced follow-up run:
-none lost, none doubled.
+none lost, none doubled. Last, a run's worker process is killed mid-run: the target stays intact,
+the code server reports the run failed, run retries start it again, and the retry writes what the
+killed run would have.
 
 Needs PostgreSQL's server programs: Debian's `postgresql` package, which `.ci/run` installs when
 missing, or MODEL_JOBS_PG_BIN naming their folder.
@@ -17,6 +19,7 @@ import contextlib
 import glob
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -276,3 +279,65 @@ def test_production_stack_on_postgres(stack: Stack):
     scheduled = _runs_of(stack, SCHEDULED)
     assert len(scheduled) == len({_tags(r)["dagster/run_key"] for r in scheduled}) == len(ticks)
     print(f"{len(ticks)} ticks of {SCHEDULE}, {len(scheduled)} runs")
+
+    # A run worker killed (SIGKILL) in the middle of its run: the target keeps what the last complete
+    # write left; the code server that started the worker reports the run failed, run retries start
+    # it again, and the retry writes the new rows. The warehouse is paused (SIGSTOP) while the run
+    # starts, so the kill lands while the worker waits on it, whatever the machine's speed.
+    loaded = subprocess.run(
+        [sys.executable, "-m", "model_jobs.cli", "load-orders", "--env", "marketing_prd", "--orders", "5"],
+        cwd=REPO,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    target = "ANALYTICS_PRD.MARTS.ORDERS_ENRICHED"
+    assert _rows(stack, target) == 600
+    earlier = {r["runId"] for r in _runs_of(stack, TRIGGERED)}
+    warehouse = stack.processes["snowflake"]
+    os.kill(warehouse.pid, signal.SIGSTOP)
+    try:
+        assert _post_deployment(port, "crm_service", "marketing_prd") == 200
+        victim = wait_for(
+            lambda: next((r for r in _runs_of(stack, TRIGGERED) if r["runId"] not in earlier), None),
+            timeout=180,
+            what="the new run",
+        )
+        worker = wait_for(lambda: _worker_pid(port, victim["runId"]), timeout=180, what="the run's worker")
+        os.kill(worker, signal.SIGKILL)
+    finally:
+        os.kill(warehouse.pid, signal.SIGCONT)
+    assert _rows(stack, target) == 600  # intact: the old rows, all of them
+
+    def retried() -> dict | None:
+        retry = next((r for r in _runs(port) if _tags(r).get("dagster/parent_run_id") == victim["runId"]), None)
+        return retry if retry and retry["status"] in ("SUCCESS", "FAILURE") else None
+
+    retry = wait_for(retried, timeout=300, what=f"a retry of run {victim['runId']}; daemon:\n{stack.log('daemon')}")
+    messages = _messages(port, victim["runId"])
+    assert "RunFailureEvent" in {kind for kind, _ in messages}
+    # "[DagsterApiServer] Run execution process for <run> was terminated by signal 9 (SIGKILL). ..."
+    crash = f"Run execution process for {victim['runId']} was terminated by signal 9"
+    assert any(kind == "EngineEvent" and crash in text for kind, text in messages), messages
+    assert retry["status"] == "SUCCESS"
+    assert _rows(stack, target) == 605  # repaired: the five new orders are in
+    print(f"run {victim['runId'][:8]}: worker {worker} killed, run failed; retried as {retry['runId'][:8]}: SUCCESS")
+
+
+def _messages(port: int, run_id: str) -> list[tuple[str, str]]:
+    events = graphql(
+        port,
+        """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
+             __typename ... on MessageEvent { message } } } } }""",
+        {"id": run_id},
+    )["logsForRun"]["events"]
+    return [(e["__typename"], e.get("message") or "") for e in events]
+
+
+def _worker_pid(port: int, run_id: str) -> int | None:
+    """The run worker's pid, once its step started: the in-process executor logs it."""
+    for _kind, text in _messages(port, run_id):
+        if found := re.match(r"Executing steps in process \(pid: (\d+)\)", text):
+            return int(found.group(1))
+    return None
