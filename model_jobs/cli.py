@@ -112,7 +112,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _seed(project)
         # The instance `make dev` uses: the demo's runs show in the UI afterwards.
         with open_instance() as instance:
-            runs = materialize_all(project, instance)
+            print("materializing every Model Job once, upstream models first:", flush=True)
+            runs = materialize_all(project, instance, progress=lambda line: print(f"  {line}", flush=True))
+    print()
     print(summary(project, runs))
     failed = [r for r in runs if r.error]
     skipped = [r for r in runs if r.skipped]

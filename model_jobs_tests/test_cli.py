@@ -33,6 +33,11 @@ def test_demo_command_materializes_every_job(warehouse, capsys):
     assert main(["demo", "--specs", "job_specs"]) == 0
     out = capsys.readouterr().out
     assert "10 of 12 Model Jobs materialized, 2 skipped (conditions unmet)" in out
+    # Progress as it goes: one line per Model Job as it ends.
+    progress = [line.strip() for line in out.splitlines() if line.startswith("  [")]
+    assert len(progress) == 12
+    assert progress[0].startswith("[1/12] customers_dim@") and progress[-1].startswith("[12/12] ")
+    assert sum(line.endswith(": skipped") for line in progress) == 2
     assert re.search(
         r"customers_dim\s+marketing_prd\s+sprint-41\s+ANALYTICS_PRD\.MARTS\.CUSTOMERS_DIM\s+120\s+full\n", out
     )

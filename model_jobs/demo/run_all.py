@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dagster import DagsterInstance
 
 from model_jobs.compile.compiled_project import CompiledProject
@@ -10,13 +12,19 @@ from model_jobs.defs.headless import PartitionRun, run_partition
 from model_jobs.text_table import render_table
 
 
-def materialize_all(project: CompiledProject, instance: DagsterInstance) -> list[PartitionRun]:
+def materialize_all(
+    project: CompiledProject, instance: DagsterInstance, progress: Callable[[str], None] = lambda _line: None
+) -> list[PartitionRun]:
+    """Every Model Job once, upstream models first; `progress` hears one line as each ends."""
     defs = build_definitions(project)
-    return [
-        run_partition(defs, model, env, instance)
-        for model in project.model_order()
-        for env in project.environments_of(model)
-    ]
+    keys = [(model, env) for model in project.model_order() for env in project.environments_of(model)]
+    runs = []
+    for number, (model, env) in enumerate(keys, start=1):
+        run = run_partition(defs, model, env, instance)
+        outcome = f"{run.metadata['rows_written']} rows" if run.ok else "skipped" if run.skipped else "FAILED"
+        progress(f"[{number}/{len(keys)}] {model}@{env}: {outcome}")
+        runs.append(run)
+    return runs
 
 
 def _how(run: PartitionRun) -> str:
