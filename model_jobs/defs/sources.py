@@ -22,6 +22,7 @@ from dagster import (
     AssetCheckSpec,
     AssetObservation,
     AssetSpec,
+    Failure,
     MetadataValue,
     PreviewWarning,
     StaticPartitionsDefinition,
@@ -113,6 +114,15 @@ def check_metadata(outcome: CheckOutcome, environment: str) -> dict[str, Any]:
     return metadata
 
 
+NO_ENVIRONMENT = (
+    "The checks of {table} run per environment (partition), and this run names none: Dagster's UI launches "
+    '"Execute all" on a source\'s Checks tab without one. Nothing was checked. Each tick of a Model Job that '
+    "requires source_data_quality runs them, and their latest results per environment are on the source's "
+    "partitions; to run them now, launch them for one environment (run tag dagster/partition, e.g. "
+    "GraphQL launchRun; see docs/conditions.md)."
+)
+
+
 def source_checks(project: CompiledProject) -> list[AssetChecksDefinition]:
     """A partitioned multi-asset check per source with checks, in the environments that read it."""
     return [
@@ -135,6 +145,10 @@ def _source_check(project: CompiledProject, table: TableName, checks: Sequence[P
     def _run_source_checks(
         context: AssetCheckExecutionContext, snowflake: SnowflakeResource
     ) -> Iterator[AssetCheckResult]:
+        if not context.op_execution_context.has_partition_key:
+            # The UI's "Execute all" on a source's Checks tab launches no partition, and Dagster
+            # cannot record a partitioned check's result without one: say so before any SQL.
+            raise Failure(description=NO_ENVIRONMENT.format(table=table), allow_retries=False)
         environment = context.partition_key
         selected = {k.name for k in context.selected_asset_check_keys}
         chosen = [c for c in checks if c.name in selected]

@@ -291,6 +291,22 @@ def test_source_checks_run_per_environment_all_in_one_statement_or_one_alone(
     assert statements == ['SELECT COUNT(*) AS "ROWS", NULL AS "CHECK_0" FROM "DATALAKE_PRD"."RAW"."ORDERS"']
 
 
+def test_source_checks_launched_without_an_environment_say_so_and_send_no_sql(
+    demo_project, instance, statements, warehouse
+):
+    """The UI's "Execute all" on a source's Checks tab launches no partition: the run fails with
+    what to do instead, before any statement, rather than with Dagster's invariant error."""
+    defs = build_definitions(demo_project)
+    names = [c.name for c in demo_project.source_rules.checks[ORDERS]]
+    result = _check_job(defs, *names).execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert message.startswith(f"The checks of {ORDERS} run per environment (partition), and this run names none")
+    assert "Nothing was checked" in message
+    assert statements == []
+
+
 def test_a_skipped_model_skips_its_downstream_models_in_the_same_run(specs_copy, instance, warehouse):
     edit(
         specs_copy,
