@@ -243,10 +243,10 @@ def test_production_stack_on_postgres(stack: Stack):
     kill_after = sorted(chance.sample(range(1, EVENTS), KILLS))
     for number in range(1, EVENTS + 1):
         assert _post_deployment(port, "crm_service", "marketing_prd") == 200
-        time.sleep(chance.uniform(0.2, 3.0))
+        time.sleep(chance.uniform(0.1, 1.5))
         if number in kill_after:
             stack.kill("daemon")
-            time.sleep(chance.uniform(0.5, 4.0))
+            time.sleep(chance.uniform(0.2, 2.0))
             stack.start_daemon()
     events = _deployment_storage_ids(stack)
     assert len(events) == EVENTS + 1
