@@ -63,6 +63,17 @@ def embedded_snowflake(own_process: bool = False) -> Iterator[Path]:
         os.environ.update({name: value for name, value in saved.items() if value is not None})
 
 
+def same_rows_probe(columns: str, target: str, expected: str) -> str:
+    """One row: the target's rows, the expected SELECT's rows, and the rows only in one of the two
+    (EXCEPT both ways). `target` is a table name; `expected` a SELECT of `columns`. Bench constants
+    only: nothing here comes from a user."""
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {target}), (SELECT COUNT(*) FROM ({expected})), "
+        f"(SELECT COUNT(*) FROM (SELECT {columns} FROM {target} EXCEPT {expected})), "
+        f"(SELECT COUNT(*) FROM ({expected} EXCEPT SELECT {columns} FROM {target}))"
+    )
+
+
 def write_files(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)

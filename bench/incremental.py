@@ -141,11 +141,8 @@ class PlainDuckDB:
 
 def wrong(wh) -> str | None:
     """None if the target holds exactly what the model query over the changed source returns."""
-    count, expected, extra, missing = wh.sql(
-        f"SELECT (SELECT COUNT(*) FROM {TARGET}), (SELECT COUNT(*) FROM {EXPECTED}), "
-        f"(SELECT COUNT(*) FROM (SELECT {COLUMNS} FROM {TARGET} EXCEPT SELECT {COLUMNS} FROM {EXPECTED})), "
-        f"(SELECT COUNT(*) FROM (SELECT {COLUMNS} FROM {EXPECTED} EXCEPT SELECT {COLUMNS} FROM {TARGET}))"
-    )[0]
+    probe = harness.same_rows_probe(COLUMNS, TARGET, f"SELECT {COLUMNS} FROM {EXPECTED}")
+    count, expected, extra, missing = wh.sql(probe)[0]
     ok = (count, extra, missing) == (expected, 0, 0)
     return None if ok else f"target {count} rows vs expected {expected}: {extra} unexpected, {missing} missing"
 

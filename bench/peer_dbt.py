@@ -347,11 +347,7 @@ class Bench:
 
     def wrong(self, target: str) -> str | None:
         """None if `target` holds exactly the rows of the full query."""
-        count, expected, extra, missing = self.sql(
-            f"SELECT (SELECT COUNT(*) FROM {target}), (SELECT COUNT(*) FROM ({FULL_QUERY})), "
-            f"(SELECT COUNT(*) FROM (SELECT {COLUMNS} FROM {target} EXCEPT {FULL_QUERY})), "
-            f"(SELECT COUNT(*) FROM ({FULL_QUERY} EXCEPT SELECT {COLUMNS} FROM {target}))"
-        )[0]
+        count, expected, extra, missing = self.sql(harness.same_rows_probe(COLUMNS, target, FULL_QUERY))[0]
         ok = (count, extra, missing) == (expected, 0, 0)
         return None if ok else f"{count} rows vs {expected}: {extra} not in the query, {missing} missing"
 

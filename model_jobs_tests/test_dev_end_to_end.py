@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import snowflake.connector
 
-from model_jobs.warehouse.local_snowflake import free_port
+from model_jobs.compile.sql import count_rows
+from model_jobs.identifiers import TableName
+from model_jobs.warehouse.local_snowflake import HOST, free_port
 from model_jobs_tests.conftest import REPO
 
 ENVIRONMENTS = ["marketing_dev", "marketing_prd", "sandbox"]
@@ -31,6 +34,18 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["data"]
+
+
+def rows_in(snowflake_port: int, table: str) -> int:
+    """Rows in `table` (DATABASE.SCHEMA.TABLE) of the embedded Snowflake on that port."""
+    connection = snowflake.connector.connect(
+        account="local", user="local", password="local", host=HOST, port=snowflake_port, protocol="http"
+    )
+    try:
+        ((count,),) = connection.cursor().execute(count_rows(TableName.parse(table))).fetchall()
+        return int(count)
+    finally:
+        connection.close()
 
 
 def wait_for(condition, timeout: float, what: str):

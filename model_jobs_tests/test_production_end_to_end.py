@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import snowflake.connector
 import yaml
 
 from model_jobs.warehouse.local_snowflake import HOST, free_port, wait_until_listening
 from model_jobs_tests.conftest import REPO
-from model_jobs_tests.test_dev_end_to_end import graphql, wait_for
+from model_jobs_tests.test_dev_end_to_end import graphql, rows_in, wait_for
 from model_jobs_tests.test_triggers_end_to_end import _post_deployment, _runs, _tags
 
 BIN = Path(sys.executable).parent  # the virtual environment's dagster, dagster-daemon, ...
@@ -111,6 +110,9 @@ class Stack:
     def start_daemon(self) -> None:
         self.start("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(self.tmp / "workspace.yaml")])
 
+    def rows(self, table: str) -> int:
+        return rows_in(self.snowflake_port, table)
+
     def log(self, name: str) -> str:
         path = self.tmp / f"{name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
@@ -174,18 +176,6 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                 stack.kill(name)
 
 
-def _rows(stack: Stack, table: str) -> int:
-    connection = snowflake.connector.connect(
-        account="local", user="local", password="local", host=HOST, port=stack.snowflake_port, protocol="http"
-    )
-    try:
-        quoted = ".".join(f'"{part}"' for part in table.split("."))  # SAMPLE is a keyword
-        ((count,),) = connection.cursor().execute(f"SELECT COUNT(*) FROM {quoted}").fetchall()
-        return int(count)
-    finally:
-        connection.close()
-
-
 def _runs_of(stack: Stack, model_job: str) -> list[dict]:
     return [r for r in _runs(stack.ui_port) if _tags(r).get("model_job") == model_job]
 
@@ -228,7 +218,7 @@ def test_production_stack_on_postgres(stack: Stack):
     status = lambda run_id: next((r["status"] for r in _runs(port) if r["runId"] == run_id), None)  # noqa: E731
     finished = lambda run_id: (s := status(run_id)) in ("SUCCESS", "FAILURE") and s  # noqa: E731
     assert wait_for(lambda: finished(first_run), 180, "the scheduled run") == "SUCCESS"
-    assert _rows(stack, "SANDBOX.MARKETING.CUSTOMERS_DIM") == _rows(stack, "DATALAKE_DEV.SAMPLE.CUSTOMERS") > 0
+    assert stack.rows("SANDBOX.MARKETING.CUSTOMERS_DIM") == stack.rows("DATALAKE_DEV.SAMPLE.CUSTOMERS") > 0
 
     # An event: one deployment of crm_service in marketing_prd, one run of the Model Job waiting for it.
     assert _post_deployment(port, "crm_service", "marketing_prd") == 200
@@ -236,7 +226,7 @@ def test_production_stack_on_postgres(stack: Stack):
     run = wait_for(lambda: _runs_of(stack, TRIGGERED), timeout=180, what=f"a run of {TRIGGERED}")
     assert [_tags(r)["dagster/run_key"] for r in run] == [f"{TRIGGERED}:{event}"]
     assert wait_for(lambda: finished(run[0]["runId"]), 180, "the triggered run") == "SUCCESS"
-    assert _rows(stack, "ANALYTICS_PRD.MARTS.ORDERS_ENRICHED") == 600  # DATALAKE_PRD's orders, cancelled ones included
+    assert stack.rows("ANALYTICS_PRD.MARTS.ORDERS_ENRICHED") == 600  # DATALAKE_PRD's orders, cancelled ones included
 
     # Events keep coming while the daemon is killed (SIGKILL) at random moments and restarted.
     chance = random.Random(int(os.environ.get("MODEL_JOBS_CHAOS_SEED", "7")))
@@ -271,7 +261,7 @@ def test_production_stack_on_postgres(stack: Stack):
     assert set(keys) <= set(events), f"a run answers no event: {sorted(set(keys) - set(events))}"
     assert max(keys) == events[-1]  # none lost: the last event was answered, and so every one before it
     assert statuses == ["SUCCESS"]
-    assert _rows(stack, "ANALYTICS_PRD.MARTS.ORDERS_ENRICHED") == 600
+    assert stack.rows("ANALYTICS_PRD.MARTS.ORDERS_ENRICHED") == 600
 
     # The schedule went on through the kills: each tick that started a run started exactly one.
     ticks = [t for t in _schedule_ticks(stack) if t["runIds"]]
@@ -293,7 +283,7 @@ def test_production_stack_on_postgres(stack: Stack):
     )
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     target = "ANALYTICS_PRD.MARTS.ORDERS_ENRICHED"
-    assert _rows(stack, target) == 600
+    assert stack.rows(target) == 600
     earlier = {r["runId"] for r in _runs_of(stack, TRIGGERED)}
     warehouse = stack.processes["snowflake"]
     os.kill(warehouse.pid, signal.SIGSTOP)
@@ -308,7 +298,7 @@ def test_production_stack_on_postgres(stack: Stack):
         os.kill(worker, signal.SIGKILL)
     finally:
         os.kill(warehouse.pid, signal.SIGCONT)
-    assert _rows(stack, target) == 600  # intact: the old rows, all of them
+    assert stack.rows(target) == 600  # intact: the old rows, all of them
 
     def retried() -> dict | None:
         retry = next((r for r in _runs(port) if _tags(r).get("dagster/parent_run_id") == victim["runId"]), None)
@@ -321,7 +311,7 @@ def test_production_stack_on_postgres(stack: Stack):
     crash = f"Run execution process for {victim['runId']} was terminated by signal 9"
     assert any(kind == "EngineEvent" and crash in text for kind, text in messages), messages
     assert retry["status"] == "SUCCESS"
-    assert _rows(stack, target) == 605  # repaired: the five new orders are in
+    assert stack.rows(target) == 605  # repaired: the five new orders are in
     print(f"run {victim['runId'][:8]}: worker {worker} killed, run failed; retried as {retry['runId'][:8]}: SUCCESS")
 
 

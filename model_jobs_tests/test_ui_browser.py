@@ -19,12 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import snowflake.connector
 from playwright.sync_api import Page, expect, sync_playwright
 
-from model_jobs.warehouse.local_snowflake import HOST
 from model_jobs_tests.conftest import REPO
-from model_jobs_tests.test_dev_end_to_end import DevServer, graphql, running_dev, wait_for
+from model_jobs_tests.test_dev_end_to_end import DevServer, graphql, rows_in, running_dev, wait_for
 from model_jobs_tests.test_triggers_end_to_end import _finished, _instigators, _launch
 
 CHROMIUM = os.environ.get("MODEL_JOBS_CHROMIUM", "/usr/bin/chromium")
@@ -93,17 +91,6 @@ def model_jobs_command(server: DevServer, *args: str) -> str:
     return done.stdout
 
 
-def rows_in(server: DevServer, table: str) -> int:
-    connection = snowflake.connector.connect(
-        account="local", user="local", password="local", host=HOST, port=server.snowflake_port, protocol="http"
-    )
-    try:
-        ((count,),) = connection.cursor().execute(f"SELECT COUNT(*) FROM {table}").fetchall()
-        return int(count)
-    finally:
-        connection.close()
-
-
 @pytest.mark.e2e
 def test_the_demo_in_a_browser(server: DevServer, page: Page):
     # 1. The asset graph: every model, each with its three environment partitions.
@@ -141,7 +128,7 @@ def test_the_demo_in_a_browser(server: DevServer, page: Page):
     assert 'CREATE OR REPLACE TABLE "SANDBOX"."MARKETING"."CUSTOMERS_DIM"' in text
     written = re.search(r"rows_written\s+(\d+)", text)
     assert written, text[:2000]
-    assert int(written.group(1)) == rows_in(server, "SANDBOX.MARKETING.CUSTOMERS_DIM") > 0
+    assert int(written.group(1)) == rows_in(server.snowflake_port, "SANDBOX.MARKETING.CUSTOMERS_DIM") > 0
     assert re.search(r"\btag\s+sprint-42\b", text)  # the sandbox's tag (job_specs/jobs/customers_dim.yaml)
     shot(page, "3-materialization")
 
