@@ -35,16 +35,20 @@ def _cache_key() -> str:
     return hashlib.sha256(version.encode() + b"\0" + source).hexdigest()[:16]
 
 
-def default_cache_file() -> Path | None:
+def cache_directory() -> Path | None:
+    """Where model-jobs caches what it derives from tags' SQL; None when caching is off."""
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured == "off":
         return None
     if configured:
-        directory = Path(configured)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        directory = Path(base) / "model-jobs"
-    return directory / f"table-references-{_cache_key()}.json"
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "model-jobs"
+
+
+def default_cache_file() -> Path | None:
+    directory = cache_directory()
+    return directory / f"table-references-{_cache_key()}.json" if directory else None
 
 
 _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)

@@ -17,6 +17,8 @@ from dagster import (
     StaticPartitionMapping,
     StaticPartitionsDefinition,
     TableColumn,
+    TableColumnDep,
+    TableColumnLineage,
     TableSchema,
     asset,
 )
@@ -26,6 +28,8 @@ from dagster import (
 
 from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental import Incremental
+from model_jobs.compile.lineage import QueryLineage
+from model_jobs.compile.model_lineage import LineageCache, ModelLineage, default_lineage_cache_file, definition_lineage
 from model_jobs.defs.conditions import (
     FORCED_TAG,
     SKIPPED_TAG,
@@ -95,10 +99,51 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revi
             columns=[TableColumn(name, type) for name, type in result.target_columns.items()]
         ),
         "run_id": run_id,
+        **(lineage_metadata(job, result.lineage) if result.lineage else {}),
         **({"specs_git_commit": specs_revision} if specs_revision else {}),
         **(
             _incremental_metadata(job.incremental, result.incremental) if job.incremental and result.incremental else {}
         ),
+    }
+
+
+UNRESOLVED = "column_lineage_unresolved"
+
+
+def lineage_metadata(job: ResolvedJob, lineage: QueryLineage) -> dict[str, Any]:
+    """`dagster/column_lineage` (what the UI's column lineage view draws), in asset keys: an upstream
+    model by its model, a source by its design location; plus, where origins are unknown, why."""
+    keys = {s.design: model_key(s.upstream_model) if s.upstream_model else source_key(s.design) for s in job.sources}
+    deps: dict[str, dict[TableColumnDep, None]] = {}
+    for column in lineage.columns:  # a name can repeat (`SELECT *` over a join): their origins merge
+        found = deps.setdefault(column.name, {})
+        found.update((TableColumnDep(asset_key=keys[o.table], column_name=o.column), None) for o in column.origins)
+    metadata: dict[str, Any] = {
+        "dagster/column_lineage": TableColumnLineage(deps_by_column={name: list(d) for name, d in deps.items()})
+    }
+    if unresolved := lineage.unresolved():
+        metadata[UNRESOLVED] = MetadataValue.json(unresolved)
+    return metadata
+
+
+def _definition_metadata(project: CompiledProject, model: str, shown: ModelLineage | None) -> dict[str, Any]:
+    environments = project.environments_of(model)
+    metadata: dict[str, Any] = {
+        "environments": MetadataValue.json(
+            {
+                env: {"tag": project.job(model, env).tag.name, "target": str(project.job(model, env).target)}
+                for env in environments
+            }
+        )
+    }
+    if shown is None:
+        return metadata
+    # Columns by name only: their types are known once a run has probed them (its materialization).
+    columns = [TableColumn(c.name, "") for c in {c.name: c for c in shown.lineage.columns}.values()]
+    return metadata | {
+        "column_lineage_of": f"{shown.environment} (tag {shown.tag}); each materialization records its own",
+        "dagster/column_schema": TableSchema(columns=columns),
+        **lineage_metadata(project.job(model, shown.environment), shown.lineage),
     }
 
 
@@ -154,7 +199,9 @@ def _refused_as_failure() -> Iterator[None]:
         raise Failure(description=str(exc), allow_retries=False) from exc
 
 
-def model_asset(project: CompiledProject, model: str, specs_revision: str | None = None) -> AssetsDefinition:
+def model_asset(
+    project: CompiledProject, model: str, specs_revision: str | None = None, lineage: ModelLineage | None = None
+) -> AssetsDefinition:
     spec = project.specs.models[model]
     environments = project.environments_of(model)
 
@@ -168,14 +215,7 @@ def model_asset(project: CompiledProject, model: str, specs_revision: str | None
         kinds={"snowflake"},
         config_schema=RUN_CONFIG_SCHEMA,
         output_required=False,  # a run whose conditions are unmet writes nothing and succeeds
-        metadata={
-            "environments": MetadataValue.json(
-                {
-                    env: {"tag": project.job(model, env).tag.name, "target": str(project.job(model, env).target)}
-                    for env in environments
-                }
-            )
-        },
+        metadata=_definition_metadata(project, model, lineage),
     )
     def _materialize_model(
         context: AssetExecutionContext, snowflake: SnowflakeResource
@@ -232,9 +272,10 @@ def model_assets(project: CompiledProject, specs_revision: str | None = None) ->
     """One asset per deployed model. A model Dagster refuses is a spec error on its model.yaml
     (all of them at once), not a stack trace."""
     assets, problems = [], []
+    lineage = definition_lineage(project, LineageCache(default_lineage_cache_file()))
     for model in project.model_order():
         try:
-            assets.append(model_asset(project, model, specs_revision))
+            assets.append(model_asset(project, model, specs_revision, lineage[model]))
         except DagsterError as exc:
             spec_file = project.specs.models[model].directory / "model.yaml"
             problems.append(SpecError(spec_file, "", f"Dagster cannot define model {model!r}: {exc}"))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from model_jobs.compile.compiled_project import ResolvedJob
+from model_jobs.compile.lineage import QueryLineage, column_lineage
 from model_jobs.compile.sql import count_rows, create_schema_if_not_exists
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.incremental import IncrementalOutcome, IncrementalRun
@@ -23,6 +24,7 @@ class Materialization:
     target_columns: dict[str, str]
     statements: list[ExecutedStatement]  # every statement the run sent, in order
     incremental: IncrementalOutcome | None = None  # incremental jobs only
+    lineage: QueryLineage | None = None  # of the tag run, over the source columns the preflight probed
 
     @property
     def query_ids(self) -> list[str | None]:
@@ -39,15 +41,20 @@ def materialize(
     statements = Statements(connection.cursor())
     found = preflight(statements, job, declared_sources)
     log(f"{len(job.sources)} source(s) checked: " + ", ".join(str(s.actual) for s in job.sources))
+    # The design-time names: lineage is recorded against asset keys, which name design locations.
+    lineage = column_lineage(job.parsed.expression, {table: list(cols) for table, cols in found.sources.items()})
+    lineage = lineage.named(list(found.output)) if found.output else lineage
     if job.incremental is not None:
         outcome = IncrementalRun(job, job.incremental, statements, log).run(found, full_refresh_requested=full_refresh)
-        result = Materialization(job, outcome.rows_written, outcome.target_columns, statements.executed, outcome)
+        result = Materialization(
+            job, outcome.rows_written, outcome.target_columns, statements.executed, outcome, lineage=lineage
+        )
     else:
         statements.execute("create_schema", create_schema_if_not_exists(job.target.database, job.target.schema))
         # A single CREATE OR REPLACE .. AS: if the query fails, the old table is untouched.
         statements.execute("build", job.create_sql)
         (rows,) = statements.one("count", count_rows(job.target))
         # CREATE TABLE .. AS gives the table the query's columns.
-        result = Materialization(job, int(rows), dict(found.output or {}), statements.executed)
+        result = Materialization(job, int(rows), dict(found.output or {}), statements.executed, lineage=lineage)
     log(f"wrote {result.rows_written} rows to {job.target} (tag {job.tag.name})")
     return result

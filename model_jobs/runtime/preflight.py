@@ -9,7 +9,7 @@ the model query's own error, raised as the warehouse worded it. Nothing has been
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from snowflake.connector.errors import ProgrammingError
@@ -39,6 +39,9 @@ class Preflight:
     output: dict[str, str] | None  # the model output's columns; None when the probe failed
     target: dict[str, str] | None  # the target's columns; None when it does not exist or was not asked
     state: TargetState | None  # incremental jobs whose target has the watermark column
+    # The columns of each source where this environment read it, by the name the SQL uses
+    # (design-time): what `*` expands to and where unqualified names come from (compile/lineage).
+    sources: dict[TableName, dict[str, str]] = field(default_factory=dict)
 
 
 def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName, SourceSpec]) -> Preflight:
@@ -57,9 +60,15 @@ def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName
     count = len(job.sources)
     found = dict(zip([source.actual for source in job.sources], probed.columns[:count], strict=True))
     check_sources(job.sources, found, declared)
+    sources = _by_design_name(job, found)
     if job.incremental is None:
-        return Preflight(output=probed.columns[count], target=None, state=None)
-    return Preflight(output=probed.columns[count], target=probed.columns[count + 1], state=TargetState(*probed.state))
+        return Preflight(output=probed.columns[count], target=None, state=None, sources=sources)
+    target = probed.columns[count + 1]
+    return Preflight(output=probed.columns[count], target=target, state=TargetState(*probed.state), sources=sources)
+
+
+def _by_design_name(job: ResolvedJob, found: dict[TableName, dict[str, str]]) -> dict[TableName, dict[str, str]]:
+    return {source.design: found[source.actual] for source in job.sources if source.actual in found}
 
 
 def _diagnose(
@@ -72,8 +81,9 @@ def _diagnose(
     check_sources(job.sources, found, declared)  # raises when a source is missing or changed
     if job.incremental is not None:
         target = found[job.target]
+        sources = _by_design_name(job, found)
         if not target:
-            return Preflight(output=None, target=None, state=None)
+            return Preflight(output=None, target=None, state=None, sources=sources)
         if job.incremental.watermark not in target:
-            return Preflight(output=None, target=target, state=None)
+            return Preflight(output=None, target=target, state=None, sources=sources)
     raise error  # the sources and the target are as expected: the model query itself failed
