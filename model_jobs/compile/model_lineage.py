@@ -35,6 +35,9 @@ class ModelLineage:
     environment: str  # whose tag the definition shows
     tag: str
     lineage: QueryLineage
+    # Every environment's, the definition environment's included: where their tags differ, the
+    # definition says so per column (defs/lineage.py).
+    by_environment: dict[str, QueryLineage]
 
 
 def default_lineage_cache_file() -> Path | None:
@@ -99,7 +102,7 @@ def definition_environment(project: CompiledProject, model: str) -> str:
 
 
 def definition_lineage(project: CompiledProject, cache: LineageCache | None = None) -> dict[str, ModelLineage]:
-    """Every deployed model's lineage in its definition environment (see the module docstring)."""
+    """Every deployed model's lineage, in its definition environment and in each of its environments."""
     cache = cache or LineageCache(None)
     done: dict[tuple[str, str], QueryLineage] = {}
 
@@ -121,6 +124,7 @@ def definition_lineage(project: CompiledProject, cache: LineageCache | None = No
     result = {}
     for model in project.model_order():  # upstream first: the model graph has no cycle
         environment = definition_environment(project, model)
-        result[model] = ModelLineage(environment, project.job(model, environment).tag.name, of(model, environment))
+        each = {env: of(model, env) for env in project.environments_of(model)}
+        result[model] = ModelLineage(environment, project.job(model, environment).tag.name, each[environment], each)
     cache.save()
     return result

@@ -16,10 +16,6 @@ from dagster import (
     MetadataValue,
     StaticPartitionMapping,
     StaticPartitionsDefinition,
-    TableColumn,
-    TableColumnDep,
-    TableColumnLineage,
-    TableSchema,
     asset,
 )
 from dagster import (
@@ -28,7 +24,6 @@ from dagster import (
 
 from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.incremental import Incremental
-from model_jobs.compile.lineage import QueryLineage
 from model_jobs.compile.model_lineage import LineageCache, ModelLineage, default_lineage_cache_file, definition_lineage
 from model_jobs.defs.conditions import (
     FORCED_TAG,
@@ -40,6 +35,7 @@ from model_jobs.defs.conditions import (
     verdict_metadata,
 )
 from model_jobs.defs.keys import model_key, source_key
+from model_jobs.defs.lineage import definition_metadata, lineage_metadata, materialization_schema
 from model_jobs.defs.one_writer import sole_writer
 from model_jobs.defs.resources import job_connection
 from model_jobs.defs.snowflake_resource import SnowflakeResource
@@ -95,9 +91,7 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revi
         "warehouse": job.environment_spec.warehouse,
         "dagster/table_name": str(job.target),
         "dagster/row_count": result.rows_written,
-        "dagster/column_schema": TableSchema(
-            columns=[TableColumn(name, type) for name, type in result.target_columns.items()]
-        ),
+        "dagster/column_schema": materialization_schema(job, result.target_columns, result.lineage),
         "run_id": run_id,
         **(lineage_metadata(job, result.lineage) if result.lineage else {}),
         **({"specs_git_commit": specs_revision} if specs_revision else {}),
@@ -105,25 +99,6 @@ def _metadata(job: ResolvedJob, result: Materialization, run_id: str, specs_revi
             _incremental_metadata(job.incremental, result.incremental) if job.incremental and result.incremental else {}
         ),
     }
-
-
-UNRESOLVED = "column_lineage_unresolved"
-
-
-def lineage_metadata(job: ResolvedJob, lineage: QueryLineage) -> dict[str, Any]:
-    """`dagster/column_lineage` (what the UI's column lineage view draws), in asset keys: an upstream
-    model by its model, a source by its design location; plus, where origins are unknown, why."""
-    keys = {s.design: model_key(s.upstream_model) if s.upstream_model else source_key(s.design) for s in job.sources}
-    deps: dict[str, dict[TableColumnDep, None]] = {}
-    for column in lineage.columns:  # a name can repeat (`SELECT *` over a join): their origins merge
-        found = deps.setdefault(column.name, {})
-        found.update((TableColumnDep(asset_key=keys[o.table], column_name=o.column), None) for o in column.origins)
-    metadata: dict[str, Any] = {
-        "dagster/column_lineage": TableColumnLineage(deps_by_column={name: list(d) for name, d in deps.items()})
-    }
-    if unresolved := lineage.unresolved():
-        metadata[UNRESOLVED] = MetadataValue.json(unresolved)
-    return metadata
 
 
 def _definition_metadata(project: CompiledProject, model: str, shown: ModelLineage | None) -> dict[str, Any]:
@@ -136,15 +111,7 @@ def _definition_metadata(project: CompiledProject, model: str, shown: ModelLinea
             }
         )
     }
-    if shown is None:
-        return metadata
-    # Columns by name only: their types are known once a run has probed them (its materialization).
-    columns = [TableColumn(c.name, "") for c in {c.name: c for c in shown.lineage.columns}.values()]
-    return metadata | {
-        "column_lineage_of": f"{shown.environment} (tag {shown.tag}); each materialization records its own",
-        "dagster/column_schema": TableSchema(columns=columns),
-        **lineage_metadata(project.job(model, shown.environment), shown.lineage),
-    }
+    return (metadata | definition_metadata(project, model, shown)) if shown else metadata
 
 
 def _text(value: object) -> str:
