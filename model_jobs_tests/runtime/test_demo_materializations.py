@@ -199,3 +199,41 @@ def test_full_refresh_config_rebuilds_an_incremental_job(runs, demo_project):
     assert rebuilt.metadata["mode"] == "full_refresh"
     assert rebuilt.metadata["full_refresh_reason"] == "requested with full_refresh: true"
     assert rebuilt.metadata["rows_written"] == 150
+
+
+def test_each_materialization_records_the_column_lineage_of_the_tag_it_ran(runs):
+    instance, _ = runs
+
+    def latest(model: str, environment: str) -> dict:
+        records = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey(model), asset_partitions=[environment]), limit=1
+        ).records
+        return records[0].asset_materialization.metadata
+
+    def deps(metadata: dict) -> dict[str, list[str]]:
+        lineage = metadata["dagster/column_lineage"].value.deps_by_column
+        return {c: [f"{d.asset_key.to_user_string()}.{d.column_name}" for d in ds] for c, ds in lineage.items()}
+
+    # prd runs 2026.1 (4 columns), dev 2026.2 (7): each partition records its own tag's columns.
+    prd, dev = latest("customer_ltv", "marketing_prd"), latest("customer_ltv", "marketing_dev")
+    assert deps(prd) == {
+        "CUSTOMER_ID": ["customers_dim.CUSTOMER_ID"],
+        "NAME": ["customers_dim.NAME"],
+        "ORDERS": ["orders_enriched.ORDER_ID"],
+        "LIFETIME_VALUE": ["orders_enriched.ORDER_TOTAL"],
+    }
+    assert set(deps(dev)) == {"CUSTOMER_ID", "NAME", "COUNTRY", "ORDERS", "LIFETIME_VALUE"} | {
+        "AVG_ORDER_VALUE",
+        "FIRST_ORDER_AT",
+    }
+    # The column schema: probed types, and each column's origin linking the upstream asset.
+    schema = {c.name: c for c in prd["dagster/column_schema"].value.columns}
+    assert schema["LIFETIME_VALUE"].description == "← [orders_enriched](/assets/orders_enriched) ORDER_TOTAL"
+    assert schema["ORDERS"].type.startswith("NUMBER")
+    # One hop further: orders_enriched's total, back to the raw order lines, in prd as in dev.
+    for environment in ["marketing_prd", "marketing_dev"]:
+        assert deps(latest("orders_enriched", environment))["ORDER_TOTAL"] == [
+            "datalake_dev/raw/order_items.QUANTITY",
+            "datalake_dev/raw/order_items.UNIT_PRICE",
+        ]
+    assert "column_lineage_unresolved" not in prd
