@@ -76,10 +76,18 @@ class QueryLineage:
     def from_json(cls, text: str) -> QueryLineage:
         """The inverse of `to_json`. Raises ValueError, KeyError or TypeError on anything else."""
         data = json.loads(text)
+        tables: dict[tuple[str, ...], TableName] = {}  # one object per table: loads read thousands
+
+        def table(parts: list[str]) -> TableName:
+            key = tuple(map(str, parts))
+            if key not in tables:
+                tables[key] = TableName(*key[:3])
+            return tables[key]
+
         columns = tuple(
             OutputColumn(
                 str(name),
-                tuple(ColumnOrigin(TableName(*map(str, o[:3])), str(o[3])) for o in origins),
+                tuple(ColumnOrigin(table(o[:3]), str(o[3])) for o in origins),
                 None if unresolved is None else str(unresolved),
             )
             for name, origins, unresolved in data["columns"]

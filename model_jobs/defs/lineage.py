@@ -75,13 +75,19 @@ def definition_metadata(project: CompiledProject, model: str, shown: ModelLineag
     """The definition environment's lineage and columns (names only: a run knows their types), each
     column described for every environment that has it."""
     job = project.job(model, shown.environment)
+    keys = asset_keys(job)
+    # Most environments run the definition's lineage (the same tag over the same columns: one
+    # object, see LineageCache); only the others are compared column by column.
+    others = {env: lineage for env, lineage in shown.by_environment.items() if lineage is not shown.lineage}
+    by_name = {env: {c.name: c for c in lineage.columns} for env, lineage in others.items()}
+    same = [env for env in shown.by_environment if env not in others]
     columns = []
     for column in {c.name: c for c in shown.lineage.columns}.values():
-        texts: dict[str, list[str]] = {}  # origin text -> environments
-        for env, lineage in shown.by_environment.items():
-            same = [c for c in lineage.columns if c.name == column.name]
-            if same:
-                texts.setdefault(origin_text(same[0], asset_keys(project.job(model, env))), []).append(env)
+        texts: dict[str, list[str]] = {origin_text(column, keys): [*same]}  # origin text -> environments
+        for env, named in by_name.items():
+            if column.name in named:
+                text = origin_text(named[column.name], asset_keys(project.job(model, env)))
+                texts.setdefault(text, []).append(env)
         if len(texts) == 1:
             description = next(iter(texts))
         else:

@@ -8,7 +8,7 @@ import dataclasses
 import sqlglot
 from dagster import AssetKey, TableColumnDep
 
-from model_jobs.compile.lineage import column_lineage
+from model_jobs.compile.lineage import QueryLineage, column_lineage
 from model_jobs.compile.model_lineage import definition_lineage
 from model_jobs.defs.build import build_definitions
 from model_jobs.defs.lineage import UNRESOLVED, definition_metadata, lineage_metadata
@@ -59,6 +59,13 @@ def test_a_column_whose_origins_differ_by_environment_says_so(demo_project):
     )
     # A column prd's lineage does not have is described by the environments that have it.
     assert columns["COUNTRY"].description == "← [customers_dim](/assets/customers_dim) COUNTRY"
+    # Equal lineages (here a copy, for prd) give one description, however computed.
+    copy = QueryLineage.from_json(shown.lineage.to_json())
+    shown = dataclasses.replace(shown, by_environment={**shown.by_environment, "marketing_prd": copy})
+    columns = {
+        c.name: c for c in definition_metadata(demo_project, "customer_ltv", shown)["dagster/column_schema"].columns
+    }
+    assert columns["LIFETIME_VALUE"].description == "← [orders_enriched](/assets/orders_enriched) ORDER_TOTAL"
 
 
 def test_unresolved_columns_are_listed_with_their_reason(demo_project):
