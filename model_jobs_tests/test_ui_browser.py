@@ -3,9 +3,9 @@ against `model-jobs dev` on the demo: the asset graph with every model and its e
 partitions; one environment launched from the asset's Materialize dialog, its materialization
 showing tag, compiled SQL and rows; the Automation page with the demo's schedules and sensors
 running; a run of `model-jobs run` reading like any other run; a condition's skip reason on the
-asset; a failing source check's sample rows.
+asset; a failing source check's sample rows; a column followed back to its raw table.
 
-Screenshots of each step go to .screenshots/ (git-ignored); docs/ keeps two of them for the README.
+Screenshots of each step go to .screenshots/ (git-ignored); docs/ keeps three of them for the README.
 `.ci/run` installs Chromium when it is missing; elsewhere, MODEL_JOBS_CHROMIUM names another binary.
 """
 
@@ -176,3 +176,15 @@ def test_the_demo_in_a_browser(server: DevServer, page: Page):
     sample = page.locator(".dagster-dialog")
     expect(sample).to_contain_text('"STATUS": "LOST"')
     shot(page, "7-source-check-sample")
+
+    # 7. Column lineage: from customer_ltv's LIFETIME_VALUE, through orders_enriched, to the raw
+    # order lines, by the links in each asset's Columns table (docs/lineage.md).
+    visit(page, "/assets/customer_ltv")
+    column = page.get_by_role("row", name=re.compile(r"^LIFETIME_VALUE\b", re.IGNORECASE)).first
+    expect(column).to_contain_text("ORDER_TOTAL")
+    shot(page, "8-column-lineage")
+    column.get_by_role("link", name="orders_enriched").click()
+    column = page.get_by_role("row", name=re.compile(r"^ORDER_TOTAL\b", re.IGNORECASE)).first
+    expect(column).to_contain_text("QUANTITY, UNIT_PRICE")
+    column.get_by_role("link", name="datalake_dev/raw/order_items").click()
+    expect(page.get_by_role("row", name=re.compile(r"^UNIT_PRICE\b", re.IGNORECASE)).first).to_be_visible()
