@@ -81,7 +81,10 @@ class LineageCache:
                 pass  # corrupt or planted: computed again below
         # Parsed here, not through ParsedSql.expression: a tree kept per job from load to run
         # slows every later garbage collection (see reference_cache).
-        result = column_lineage(sqlglot.parse_one(sql, read=DIALECT), columns)
+        try:
+            result = column_lineage(sqlglot.parse_one(sql, read=DIALECT), columns)
+        except Exception as exc:  # a flaw in lineage must not keep the code location from loading
+            return QueryLineage((), f"column lineage could not be computed: {type(exc).__name__}: {exc}")
         self._entries[key] = result.to_json()
         self._read[key] = result
         self._dirty = True

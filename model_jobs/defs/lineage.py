@@ -29,9 +29,19 @@ COLUMN_SCHEMA = "dagster/column_schema"
 UNRESOLVED = "column_lineage_unresolved"  # column -> why its origins are not (all) known
 
 
+class _Keys(dict[TableName, AssetKey]):
+    def __missing__(self, table: TableName) -> AssetKey:
+        # Every table of the SQL is one of the job's sources; should sqlglot ever spell one
+        # differently, it is still named by its location rather than failing the run.
+        return source_key(table)
+
+
 def asset_keys(job: ResolvedJob) -> dict[TableName, AssetKey]:
     """The asset key of each table the job's SQL names."""
-    return {s.design: model_key(s.upstream_model) if s.upstream_model else source_key(s.design) for s in job.sources}
+    keys = _Keys()
+    for s in job.sources:
+        keys[s.design] = model_key(s.upstream_model) if s.upstream_model else source_key(s.design)
+    return keys
 
 
 def lineage_metadata(job: ResolvedJob, lineage: QueryLineage) -> dict[str, Any]:

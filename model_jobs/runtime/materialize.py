@@ -42,8 +42,11 @@ def materialize(
     found = preflight(statements, job, declared_sources)
     log(f"{len(job.sources)} source(s) checked: " + ", ".join(str(s.actual) for s in job.sources))
     # The design-time names: lineage is recorded against asset keys, which name design locations.
-    lineage = column_lineage(job.parsed.expression, {table: list(cols) for table, cols in found.sources.items()})
-    lineage = lineage.named(list(found.output)) if found.output else lineage
+    try:
+        lineage = column_lineage(job.parsed.expression, {t: list(cols) for t, cols in found.sources.items()})
+        lineage = lineage.named(list(found.output)) if found.output else lineage
+    except Exception as exc:  # lineage describes a run; a flaw in computing it must not stop one
+        lineage = QueryLineage((), f"column lineage could not be computed: {type(exc).__name__}: {exc}")
     if job.incremental is not None:
         outcome = IncrementalRun(job, job.incremental, statements, log).run(found, full_refresh_requested=full_refresh)
         result = Materialization(

@@ -205,6 +205,16 @@ def test_definition_lineage_is_cached_on_disk(demo_project, tmp_path, monkeypatc
     assert definition_lineage(demo_project, LineageCache(path)) == first
 
 
+def test_a_flaw_in_lineage_does_not_stop_a_load(demo_project, monkeypatch):
+    def flawed(*_args, **_kwargs):
+        raise AttributeError("a bug")
+
+    monkeypatch.setattr(model_lineage, "column_lineage", flawed)
+    shown = definition_lineage(demo_project)["customer_ltv"].lineage
+    assert shown.columns == ()
+    assert shown.unresolved() == {"*": "column lineage could not be computed: AttributeError: a bug"}
+
+
 @pytest.mark.parametrize("setting", ["off"])
 def test_cache_can_be_turned_off(monkeypatch, setting):
     monkeypatch.setenv(CACHE_DIR_ENV, setting)
