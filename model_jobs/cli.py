@@ -18,7 +18,7 @@ from pathlib import Path
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.triggers import DISPATCHER_SENSOR
 from model_jobs.errors import CommandError, ModelJobsError, SpecErrors
-from model_jobs.project import SPECS_DIR_ENV, load_project, specs_dir
+from model_jobs.project import SPECS_DIR_ENV, job_at_tag, load_project, specs_dir
 from model_jobs.warehouse import local_snowflake
 from model_jobs.warehouse.settings import uses_local_snowflake
 
@@ -340,6 +340,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    """Print the statements a run would send, from the specs alone: no warehouse, no Dagster."""
+    import json
+
+    from model_jobs.compile.run_statements import run_statements
+
+    project = load_project(args.specs)
+    if args.env not in project.specs.environments:
+        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    job = job_at_tag(project, args.model, args.env, args.tag)
+    if args.full_refresh and job.incremental is None:
+        raise CommandError(f"--full-refresh: {job.key} is not incremental; every run builds it in full")
+    planned = run_statements(job, "full_refresh" if args.full_refresh else None)
+    if args.format == "json":
+        print(json.dumps(planned.to_json(), indent=2))
+    else:
+        print(planned.to_script(), end="")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from model_jobs.specs.json_schema import main_schema
 
@@ -358,6 +378,11 @@ EXAMPLES = {
         "model-jobs run customers_dim --env marketing_dev",
         "model-jobs run +customer_ltv --env marketing_prd",
         "model-jobs run order_status --env marketing_prd --full-refresh --force",
+    ],
+    "render": [
+        "model-jobs render orders_enriched --env marketing_prd",
+        "model-jobs render orders_enriched --env marketing_prd --tag 2026.2 --format json",
+        "model-jobs render order_status --env marketing_prd --full-refresh",
     ],
     "load-orders": ["model-jobs load-orders --env marketing_prd --orders 50"],
     "schema": ["model-jobs schema --out schemas"],
@@ -431,6 +456,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--specs", default=None, help=specs_help)
     run.set_defaults(func=cmd_run)
 
+    render = commands.add_parser(
+        "render", help="print the exact statements a run of a Model Job would send (no warehouse connection)"
+    )
+    render.add_argument("model")
+    render.add_argument("--env", required=True, help="the environment whose Model Job it is")
+    render.add_argument("--tag", help="render this tag instead of the configured one (latest: the newest)")
+    render.add_argument(
+        "--full-refresh", action="store_true", help="an incremental job's full refresh (default: an incremental run)"
+    )
+    render.add_argument("--format", choices=["sql", "json"], default="sql", help="sql (default) or json, for tools")
+    render.add_argument("--specs", default=None, help=specs_help)
+    render.set_defaults(func=cmd_render)
+
     load = commands.add_parser(
         "load-orders",
         help="append new demo orders, loaded now, to an environment's orders source (makes it fresh and changed)",
@@ -472,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped early (`model-jobs render .. | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # what we did not foresee (a lost connection, a full disk): no traceback either
         if args.debug:
             raise
