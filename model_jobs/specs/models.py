@@ -417,6 +417,12 @@ class ModelSpec(Strict):
     description: StrictStr = Field(description="Shown as the asset description in Dagster.")
     owners: list[Owner] = Field(default_factory=list, description="E-mail addresses or 'team:<name>'.")
     group: GroupName = Field(default="model_jobs", description="Dagster asset group.")
+    unique_key: list[Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        description="Output columns that identify one row: how `model-jobs diff` and `plan --data` match "
+        "rows. A job's incremental unique_key, when it has one, is used first.",
+    )
 
 
 class JobTarget(Strict):
