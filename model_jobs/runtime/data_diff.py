@@ -157,7 +157,10 @@ def _without_target(
     found = read_information_schema(statements, list(dict.fromkeys(tables)))
     check_sources(job.sources, found, declared)  # raises when a source is missing or changed
     if found[job.target]:
-        raise error
+        first_line = (str(error.msg or error).strip().splitlines() or [""])[0]
+        raise DataDiffError(
+            f"tag {job.tag.name}'s SELECT, mapped for {job.environment}, fails in the warehouse: {first_line}"
+        ) from error
     (rows,) = statements.one("diff", count_query_rows(job.query))
     counts = dict.fromkeys(COUNTS, 0) | {"NEW_ROWS": int(rows), "ADDED_ROWS": int(rows)}
     return DataDiff(

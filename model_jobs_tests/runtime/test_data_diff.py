@@ -151,3 +151,13 @@ def test_a_missing_source_is_reported_like_a_run_reports_it(p):
     p.sql(f"CREATE OR REPLACE TABLE {p.target} (ID NUMBER)")
     with pytest.raises(Exception, match="SRC: table does not exist"):
         _diff(p)
+
+
+def test_a_select_that_fails_in_the_warehouse_is_reported_as_such(p):
+    _tables(p)
+    project = p.write("false", sql="SELECT ID, NO_SUCH_COLUMN FROM {source}\n")
+    statements = Statements(p.job_connection.cursor())
+    with pytest.raises(
+        DataDiffError, match=r"tag v1's SELECT, mapped for dev, fails in the warehouse: .*NO_SUCH_COLUMN"
+    ):
+        data_diff(statements, p.job(project), ("ID",), {})
