@@ -10,23 +10,26 @@ sorts every key into one kind:
 - `duplicate`: on both sides, but more than one row on one of them: not compared, reported;
 - `null_key_old` / `null_key_new`: rows with a NULL in a key column, which match nothing.
 
-The statement returns one `summary` row of counts, then up to `samples` keys of each kind that
-is not `same`: rows of the query are never pulled out beyond those keys.
+The statement returns a few `count` rows (sums per kind, which `summarize` adds up into COUNTS),
+then up to `samples` keys of each kind that is not `same`: rows of the query are never pulled out
+beyond those keys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
 from model_jobs.compile.sql import render
 from model_jobs.identifiers import TableName, ident
 
-OLD, NEW, PAIRS, STATS = "MJ_OLD", "MJ_NEW", "MJ_PAIRS", "MJ_STATS"
-ROWS, NULL_KEY, KIND = "MJ_ROWS", "MJ_NULL_KEY", "MJ_KIND"
+OLD, NEW, PAIRS = "MJ_OLD", "MJ_NEW", "MJ_PAIRS"
+ROWS, NULL_KEY, KIND, PART = "MJ_ROWS", "MJ_NULL_KEY", "MJ_KIND", "MJ_PART"
 SAMPLE_KINDS = ("added", "removed", "changed", "duplicate")
-# The summary row's counts, in the order the statement returns them (after the kind and the keys).
+# The figures of a diff (see `summarize`).
 COUNTS = (
     "OLD_ROWS",
     "NEW_ROWS",
@@ -96,30 +99,13 @@ def _kind(keys: Sequence[str], compared: Sequence[str]) -> exp.Expr:
     return case
 
 
-def _count_if(condition: exp.Expr) -> exp.Expr:
-    return exp.func("COUNT_IF", condition)
-
-
-def _sum_if(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
-    return exp.func(
-        "COALESCE", exp.Sum(this=exp.func("IFF", condition, value, exp.Literal.number(0))), exp.Literal.number(0)
-    )
-
-
-def _is(kind: str) -> exp.Expr:
-    return exp.EQ(this=_col(KIND), expression=exp.Literal.string(kind))
-
-
-def _is_not(kind: str) -> exp.Expr:
-    return exp.NEQ(this=_col(KIND), expression=exp.Literal.string(kind))
-
-
 def diff_statement(
     target: TableName, query: exp.Expr, keys: Sequence[str], compared: Sequence[str], samples: int = 5
 ) -> str:
-    """One statement: a summary row (KIND 'summary', NULL keys, then COUNTS and a changed count
-    per compared column), then up to `samples` rows per kind in SAMPLE_KINDS (the kind and its
-    key, NULL counts). Keys and compared columns must exist on both sides."""
+    """One statement. Its rows: (PART, KIND, several rows in the target, several in the result,
+    keys, target rows, result rows, one changed count per compared column, then the key columns):
+    PART 'count' rows hold sums per kind (NULL key columns), PART 'sample' rows up to `samples`
+    keys per kind in SAMPLE_KINDS (NULL sums). Keys and compared columns must exist on both sides."""
     if not keys:
         raise ValueError("a data diff needs at least one key column")
     old = _grouped(target.to_sqlglot(), keys, compared)
@@ -147,41 +133,39 @@ def diff_statement(
         .from_(exp.Table(this=ident(OLD), alias=exp.TableAlias(this=ident("O"))))
         .join(exp.Table(this=ident(NEW), alias=exp.TableAlias(this=ident("N"))), on=on, join_type="FULL OUTER")
     )
-    old_rows, new_rows = _col("OLD_ROWS"), _col("NEW_ROWS")
-    several_old = exp.GT(this=old_rows.copy(), expression=exp.Literal.number(1))
-    several_new = exp.GT(this=new_rows.copy(), expression=exp.Literal.number(1))
-    counts = {
-        "OLD_ROWS": exp.func("COALESCE", exp.Sum(this=old_rows.copy()), exp.Literal.number(0)),
-        "NEW_ROWS": exp.func("COALESCE", exp.Sum(this=new_rows.copy()), exp.Literal.number(0)),
-        "ADDED_KEYS": _count_if(_is("added")),
-        "ADDED_ROWS": _sum_if(_is("added"), new_rows.copy()),
-        "REMOVED_KEYS": _count_if(_is("removed")),
-        "REMOVED_ROWS": _sum_if(_is("removed"), old_rows.copy()),
-        "CHANGED": _count_if(_is("changed")),
-        "SAME": _count_if(_is("same")),
-        "NOT_COMPARED_KEYS": _count_if(_is("duplicate")),
-        "DUPLICATE_KEYS_OLD": _count_if(exp.and_(several_old, _is_not("null_key_old"))),
-        "DUPLICATE_ROWS_OLD": _sum_if(exp.and_(several_old, _is_not("null_key_old")), old_rows.copy()),
-        "DUPLICATE_KEYS_NEW": _count_if(exp.and_(several_new, _is_not("null_key_new"))),
-        "DUPLICATE_ROWS_NEW": _sum_if(exp.and_(several_new, _is_not("null_key_new")), new_rows.copy()),
-        "NULL_KEY_ROWS_OLD": _sum_if(_is("null_key_old"), old_rows.copy()),
-        "NULL_KEY_ROWS_NEW": _sum_if(_is("null_key_new"), new_rows.copy()),
-    }
-    assert tuple(counts) == COUNTS
-    summary = exp.select(
-        exp.alias_(exp.Literal.string("summary"), ident(KIND)),
-        *[exp.alias_(exp.Null(), ident(k)) for k in keys],
-        *[exp.alias_(value, ident(name)) for name, value in counts.items()],
-        *[exp.alias_(_sum_if(_is("changed"), _col(_changed(i))), ident(_changed(i))) for i in range(len(compared))],
-    ).from_(ident(PAIRS))
+    several_old = exp.GT(this=_col("OLD_ROWS"), expression=exp.Literal.number(1))
+    several_new = exp.GT(this=_col("NEW_ROWS"), expression=exp.Literal.number(1))
+    # Grouped by kind (and whether a side has several rows), the summary is a handful of rows of
+    # sums: far cheaper per key than a column of conditional counts per figure. `summarize` adds
+    # them up into COUNTS.
+    groups = [
+        _col(KIND),
+        exp.alias_(several_old, ident("MJ_SEVERAL_OLD")),
+        exp.alias_(several_new, ident("MJ_SEVERAL_NEW")),
+    ]
+    summary = (
+        exp.select(
+            exp.alias_(exp.Literal.string("count"), ident(PART)),
+            *groups,
+            exp.alias_(exp.Count(this=exp.Star()), ident("MJ_KEYS")),
+            exp.alias_(exp.Sum(this=_col("OLD_ROWS")), ident("OLD_ROWS")),
+            exp.alias_(exp.Sum(this=_col("NEW_ROWS")), ident("NEW_ROWS")),
+            *[exp.alias_(exp.Sum(this=_col(_changed(i))), ident(_changed(i))) for i in range(len(compared))],
+            *[exp.alias_(exp.Null(), ident(k)) for k in keys],
+        )
+        .from_(ident(PAIRS))
+        .group_by(_col(KIND), several_old.copy(), several_new.copy())
+    )
     order = [exp.Ordered(this=_col(k), nulls_first=False) for k in keys]
     window = exp.Window(this=exp.RowNumber(), partition_by=[_col(KIND)], order=exp.Order(expressions=order))
     sampled = (
         exp.select(
+            exp.alias_(exp.Literal.string("sample"), ident(PART)),
             _col(KIND),
-            *[_col(k) for k in keys],
-            *[exp.alias_(exp.Null(), ident(name)) for name in COUNTS],
+            *[exp.alias_(exp.Null(), ident(name)) for name in ("MJ_SEVERAL_OLD", "MJ_SEVERAL_NEW", "MJ_KEYS")],
+            *[exp.alias_(exp.Null(), ident(name)) for name in ("OLD_ROWS", "NEW_ROWS")],
             *[exp.alias_(exp.Null(), ident(_changed(i))) for i in range(len(compared))],
+            *[_col(k) for k in keys],
         )
         .from_(ident(PAIRS))
         .where(exp.In(this=_col(KIND), expressions=[exp.Literal.string(k) for k in SAMPLE_KINDS]))
@@ -194,6 +178,52 @@ def diff_statement(
         .with_(ident(PAIRS), as_=pairs)
     )
     return render(statement)
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    counts: dict[str, int]  # COUNTS
+    changed_by_column: list[int]  # per compared column, in order: keys whose value changed
+    samples: dict[str, list[tuple[Any, ...]]]  # kind -> key values, as the rows of the statement give them
+
+
+def summarize(rows: Sequence[Sequence[Any]], keys: int, compared: int) -> DiffResult:
+    """The figures of `diff_statement`'s rows: its count rows added up, its sample rows by kind."""
+    counts = dict.fromkeys(COUNTS, 0)
+    changed = [0] * compared
+    samples: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        part, kind, several_old, several_new, n, old_rows, new_rows = row[:7]
+        if part == "sample":
+            samples.setdefault(kind, []).append(tuple(row[7 + compared : 7 + compared + keys]))
+            continue
+        n, old_rows, new_rows = int(n), int(old_rows or 0), int(new_rows or 0)
+        counts["OLD_ROWS"] += old_rows
+        counts["NEW_ROWS"] += new_rows
+        if kind == "added":
+            counts["ADDED_KEYS"] += n
+            counts["ADDED_ROWS"] += new_rows
+        elif kind == "removed":
+            counts["REMOVED_KEYS"] += n
+            counts["REMOVED_ROWS"] += old_rows
+        elif kind == "changed":
+            counts["CHANGED"] += n
+            changed = [total + int(v or 0) for total, v in zip(changed, row[7 : 7 + compared], strict=True)]
+        elif kind == "same":
+            counts["SAME"] += n
+        elif kind == "duplicate":
+            counts["NOT_COMPARED_KEYS"] += n
+        elif kind == "null_key_old":
+            counts["NULL_KEY_ROWS_OLD"] += old_rows
+        elif kind == "null_key_new":
+            counts["NULL_KEY_ROWS_NEW"] += new_rows
+        if several_old and kind != "null_key_old":
+            counts["DUPLICATE_KEYS_OLD"] += n
+            counts["DUPLICATE_ROWS_OLD"] += old_rows
+        if several_new and kind != "null_key_new":
+            counts["DUPLICATE_KEYS_NEW"] += n
+            counts["DUPLICATE_ROWS_NEW"] += new_rows
+    return DiffResult(counts, changed, samples)
 
 
 def _output(query: exp.Expr) -> exp.Subquery:

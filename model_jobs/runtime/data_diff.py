@@ -15,7 +15,7 @@ from typing import Any
 from snowflake.connector.errors import ProgrammingError
 
 from model_jobs.compile.compiled_project import ResolvedJob
-from model_jobs.compile.data_diff import COUNTS, SAMPLE_KINDS, count_query_rows, diff_statement
+from model_jobs.compile.data_diff import COUNTS, SAMPLE_KINDS, count_query_rows, diff_statement, summarize
 from model_jobs.errors import ModelJobsError
 from model_jobs.identifiers import TableName
 from model_jobs.runtime.catalog import read_information_schema, run_probe
@@ -118,21 +118,17 @@ def data_diff(
     common = [c for c in new if c in target and c not in keys]
     compared = [c for c in common if type_family(target[c]) == type_family(new[c])]
     rows = statements.execute("diff", diff_statement(job.target, job.query, keys, compared, samples)).fetchall()
-    summary = next(row for row in rows if row[0] == "summary")
-    width = len(keys)
-    counts = dict(zip(COUNTS, (int(v) for v in summary[1 + width : 1 + width + len(COUNTS)]), strict=True))
-    changed = dict(zip(compared, (int(v) for v in summary[1 + width + len(COUNTS) :]), strict=True))
-    found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SAMPLE_KINDS}
-    for row in rows:
-        if row[0] != "summary":
-            found[row[0]].append(dict(zip(keys, row[1 : 1 + width], strict=True)))
+    result = summarize(rows, len(keys), len(compared))
+    found = {
+        kind: [dict(zip(keys, values, strict=True)) for values in result.samples.get(kind, [])] for kind in SAMPLE_KINDS
+    }
     return DataDiff(
         job=job,
         keys=keys,
         target_exists=True,
         schema=schema,
-        counts=counts,
-        changed_by_column={c: n for c, n in changed.items() if n},
+        counts=result.counts,
+        changed_by_column={c: n for c, n in zip(compared, result.changed_by_column, strict=True) if n},
         not_compared=[c for c in common if c not in compared],
         samples={kind: sorted(keys_, key=_key_order) for kind, keys_ in found.items() if keys_},
         statements=len(statements.executed) - sent_before,
