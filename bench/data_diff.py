@@ -75,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             f"CREATE DATABASE IF NOT EXISTS {DATABASE}",
             f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.RAW",
             f"CREATE SCHEMA IF NOT EXISTS {DATABASE}.MARTS",
-            f"CREATE OR REPLACE TABLE {SOURCE} AS SELECT SEQ4() + 1 AS ID, MOD(SEQ4() * 7919, 100000) AS CUSTOMER_ID, "
-            "(MOD(SEQ4() * 31, 100000) / 100)::NUMBER(12,2) AS AMOUNT, IFF(MOD(SEQ4(), 3) = 0, 'NEW', 'PAID') AS STATUS "
-            f"FROM TABLE(GENERATOR(ROWCOUNT => {args.rows}))",
+            f"CREATE OR REPLACE TABLE {SOURCE} AS SELECT SEQ4() + 1 AS ID, "
+            "MOD(SEQ4() * 7919, 100000) AS CUSTOMER_ID, (MOD(SEQ4() * 31, 100000) / 100)::NUMBER(12,2) AS AMOUNT, "
+            f"IFF(MOD(SEQ4(), 3) = 0, 'NEW', 'PAID') AS STATUS FROM TABLE(GENERATOR(ROWCOUNT => {args.rows}))",
         ]:
             cursor.execute(statement)
         project = write_specs(tmp / "job_specs")
