@@ -425,7 +425,7 @@ def diff_keys(project: CompiledProject, job: ResolvedJob, given: list[str] | Non
     else the model's unique_key (model.yaml). Raises CommandError when there is none."""
     if given:
         try:
-            return tuple(normalize_identifier(k) for part in given for k in part.split(","))
+            return tuple(dict.fromkeys(normalize_identifier(k.strip()) for part in given for k in part.split(",")))
         except InvalidIdentifier as exc:
             raise CommandError(f"--key: {exc}") from exc
     if job.incremental is not None and job.incremental.unique_key:
