@@ -16,6 +16,7 @@ from typing import Any, Literal
 from model_jobs.specs.models import EnvironmentSpec
 
 Event = Literal["failure", "skipped"]
+UI_URL_ENV = "MODEL_JOBS_UI_URL"  # where links in messages point: the Dagster UI's base URL
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 MAX_DETAIL = 500  # characters of the error's first line (or the skip reason) in a message
 

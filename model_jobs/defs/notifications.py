@@ -39,6 +39,7 @@ from dagster._core.storage.tags import PARTITION_NAME_TAG
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.notifications import (
     DEFAULT_UI_URL,
+    UI_URL_ENV,
     Notification,
     RunOutcome,
     first_line,
@@ -51,7 +52,6 @@ from model_jobs.defs.triggers import MODEL_JOB_TAG
 from model_jobs.runtime.delivery import TIMEOUT_SECONDS, DeliveryError, MissingSecret, deliver
 
 NOTIFY_SENSOR = "model_jobs_notify"
-UI_URL_ENV = "MODEL_JOBS_UI_URL"  # where links in messages point: the Dagster UI's base URL
 SLACK_API_URL_ENV = "MODEL_JOBS_SLACK_API_URL"  # Slack's Web API, when not slack.com (tests, proxies)
 CURSOR_VERSION = 1
 PAGE = 100  # run-status events read per kind and tick; more are read on the next ticks

@@ -46,7 +46,7 @@ def redact(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
 
 
-def post_webhook(url: str, payload: Mapping[str, object], timeout: float = TIMEOUT_SECONDS) -> None:
+def post_webhook(url: str, payload: Mapping[str, object], timeout: float | None = None) -> None:
     if not url.startswith(("http://", "https://")):
         raise DeliveryError("the webhook URL must start with http:// or https://")
     request = urllib.request.Request(
@@ -55,7 +55,7 @@ def post_webhook(url: str, payload: Mapping[str, object], timeout: float = TIMEO
         headers={"Content-Type": "application/json", "User-Agent": "model-jobs"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with urllib.request.urlopen(request, timeout=timeout or TIMEOUT_SECONDS) as response:
         response.read()
 
 

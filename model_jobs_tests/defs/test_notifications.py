@@ -13,9 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
+from model_jobs.compile.notifications import UI_URL_ENV
 from model_jobs.defs.build import build_definitions
 from model_jobs.defs.headless import run_partition
-from model_jobs.defs.notifications import MAX_ATTEMPTS, NOTIFY_SENSOR, SLACK_API_URL_ENV, UI_URL_ENV
+from model_jobs.defs.notifications import MAX_ATTEMPTS, NOTIFY_SENSOR, SLACK_API_URL_ENV
 from model_jobs.project import load_project
 from model_jobs_tests.specs.spec_edits import edit
 
