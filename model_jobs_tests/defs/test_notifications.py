@@ -3,6 +3,7 @@ really failed or were skipped on the embedded Snowflake, and a webhook receiver 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -12,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from dagster import DagsterInstance, build_sensor_context
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from model_jobs.compile.notifications import UI_URL_ENV
 from model_jobs.defs.build import build_definitions
@@ -104,6 +107,23 @@ def _tick(defs, instance, cursor):
     return sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
 
 
+@contextlib.contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL statements the instance's storage runs meanwhile (Dagster's SQLite storages make an
+    Engine per connection: a class-level listener sees them all)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if not statement.startswith("PRAGMA"):  # SQLite reading its own schema, once per connection
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
 def test_a_prd_failure_and_skip_reach_prd_destinations_and_dev_stays_silent(
     warehouse, notifying_specs, tmp_path, receiver, monkeypatch, caplog
 ):
@@ -122,7 +142,11 @@ def test_a_prd_failure_and_skip_reach_prd_destinations_and_dev_stays_silent(
         skipped = run_partition(defs, "orders_enriched", "marketing_prd", instance)
         assert prd.error and dev.error and skipped.skipped
 
-        data = _tick(defs, instance, first.cursor)
+        with _statements() as statements:
+            data = _tick(defs, instance, first.cursor)
+        # Its cost grows with the runs that ended, not the Model Jobs: two reads of run-status events,
+        # one of their runs, one of each failed run's step failures.
+        assert len(statements) == 2 + 1 + 2, statements
         assert data.run_requests == []
         hooks = receiver.bodies("/hooks/")
         assert [(b["model_job"], b["event"]) for b in hooks] == [
@@ -161,7 +185,9 @@ def test_a_prd_failure_and_skip_reach_prd_destinations_and_dev_stays_silent(
         for text in (data.skip_message, data.cursor, caplog.text):
             assert SECRET not in text and SLACK_TOKEN not in text
 
-        again = _tick(defs, instance, data.cursor)  # nothing new: nothing sent twice
+        with _statements() as statements:
+            again = _tick(defs, instance, data.cursor)  # nothing new: nothing sent twice
+        assert len(statements) == 2
         assert len(receiver.received) == 4 and again.skip_message == "no Model Job failed or skipped"
 
 
