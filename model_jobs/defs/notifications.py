@@ -50,6 +50,7 @@ from model_jobs.compile.triggers import asset_job_name
 from model_jobs.defs.conditions import SKIPPED_TAG
 from model_jobs.defs.triggers import MODEL_JOB_TAG
 from model_jobs.runtime.delivery import TIMEOUT_SECONDS, DeliveryError, MissingSecret, deliver
+from model_jobs.specs.models import EnvironmentSpec
 
 NOTIFY_SENSOR = "model_jobs_notify"
 SLACK_API_URL_ENV = "MODEL_JOBS_SLACK_API_URL"  # Slack's Web API, when not slack.com (tests, proxies)
@@ -244,6 +245,17 @@ def send_all(state: NotifyState, fresh: Sequence[Notification], environ: Mapping
     return lines
 
 
+def silent_line(outcome: RunOutcome, environments: Mapping[str, EnvironmentSpec]) -> str:
+    """Why a failed or skipped run notified no one (the tick says so, so that silence is a choice)."""
+    notify = environments[outcome.environment].notify if outcome.environment in environments else None
+    why = (
+        f"{outcome.environment} notifies on {', '.join(notify.on)} only"
+        if notify
+        else f"{outcome.environment} has no notify:"
+    )
+    return f"not notified: {outcome.model_job} {outcome.event} (run {outcome.run_id}): {why}"
+
+
 def notify_sensor(project: CompiledProject) -> SensorDefinition | None:
     """The sensor, when some environment notifies (otherwise there is nothing to pay for)."""
     environments = notifying_environments(project.specs.environments)
@@ -269,9 +281,8 @@ def notify_sensor(project: CompiledProject) -> SensorDefinition | None:
         lines = send_all(state, fresh, None)
         for line in lines:
             (context.log.info if line.startswith("sent") else context.log.warning)(line)
-        silent = len(outcomes) - len({n.outcome for n in fresh})
-        if silent:
-            lines.append(f"{silent} failed or skipped run(s) of environments that do not notify about them")
+        routed = {n.outcome for n in fresh}
+        lines += [silent_line(o, environments) for o in outcomes if o not in routed]
         return SensorResult(cursor=state.to_cursor(), skip_reason="\n".join(lines) or "no Model Job failed or skipped")
 
     return _notify
