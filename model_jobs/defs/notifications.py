@@ -28,6 +28,7 @@ from dagster import (
     DagsterRun,
     DefaultSensorStatus,
     RunsFilter,
+    RunStatusChangeRecordsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -118,7 +119,11 @@ def _ended_runs(instance: DagsterInstance, after: int) -> tuple[list[tuple[int, 
     found: list[tuple[int, str, DagsterEventType]] = []
     upto: int | None = None
     for kind in (DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_SUCCESS):
-        result = instance.fetch_run_status_changes(kind, limit=PAGE, cursor=_storage_cursor(after), ascending=True)
+        result = instance.fetch_run_status_changes(
+            RunStatusChangeRecordsFilter(kind, after_storage_id=after),
+            limit=PAGE,
+            ascending=True,
+        )
         found += [(r.storage_id, r.run_id, kind) for r in result.records]
         if result.has_more and result.records:
             last = result.records[-1].storage_id
@@ -126,12 +131,6 @@ def _ended_runs(instance: DagsterInstance, after: int) -> tuple[list[tuple[int, 
     if upto is not None:
         found = [f for f in found if f[0] <= upto]
     return sorted(found), max([after, *(f[0] for f in found)])
-
-
-def _storage_cursor(after: int) -> str:
-    from dagster._core.event_api import EventLogCursor
-
-    return EventLogCursor.from_storage_id(after).to_string()
 
 
 def _outcomes(

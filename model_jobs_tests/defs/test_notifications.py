@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import DagsterInstance, DefaultSensorStatus, build_sensor_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -235,3 +235,17 @@ def test_a_receiver_that_fails_is_retried_on_the_next_ticks_then_given_up(
         assert data.skip_message.splitlines()[-1] == (
             f"not notified: customers_dim@marketing_dev failure (run {dev.run_id}): marketing_dev has no notify:"
         )
+
+
+def test_one_running_sensor_when_an_environment_notifies_none_otherwise(demo_project, specs_copy):
+    sensor = build_definitions(demo_project).resolve_sensor_def(NOTIFY_SENSOR)
+    assert sensor.default_status == DefaultSensorStatus.RUNNING and not sensor.has_jobs  # it only sends
+    assert (
+        sensor.description
+        == "Sends a message when a Model Job fails or is skipped, per environment (marketing_prd: failure)."
+    )
+    edit(
+        specs_copy, "environments.yaml", "    notify: {on: [failure], webhook: {url_env: MODEL_JOBS_PRD_WEBHOOK}}\n", ""
+    )
+    defs = build_definitions(load_project(specs_copy))
+    assert NOTIFY_SENSOR not in {s.name for s in defs.sensors}  # nothing to send: nothing to pay for
