@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from model_jobs.compile.compiled_project import CompiledProject
-from model_jobs.compile.notifications import UI_URL_ENV
 from model_jobs.compile.triggers import DISPATCHER_SENSOR
 from model_jobs.errors import CommandError, ModelJobsError, SpecErrors
 from model_jobs.project import SPECS_DIR_ENV, load_project, specs_dir
@@ -128,6 +127,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """Start the local Snowflake (unless a real account is configured), seed it, run dagster dev."""
+    from model_jobs.compile.notifications import UI_URL_ENV
     from model_jobs.defs.instance import dagster_home
 
     project = load_project(args.specs)
