@@ -128,11 +128,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """Start the local Snowflake (unless a real account is configured), seed it, run dagster dev."""
+    from model_jobs.compile.notifications import UI_URL_ENV
     from model_jobs.defs.instance import dagster_home
 
     project = load_project(args.specs)
     home = dagster_home()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.setdefault(UI_URL_ENV, f"http://127.0.0.1:{args.port}")  # where notifications link runs to
     server = None
     with _only_dev_on(home):
         if uses_local_snowflake():
@@ -474,6 +476,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return main_schema(Path(args.out))
 
 
+def cmd_webhook_receiver(args: argparse.Namespace) -> int:
+    """Print what notifications POST to this machine (docs/notifications.md: try it in the demo)."""
+    from model_jobs.demo.webhook_receiver import serve
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it stops
+        serve(args.port)
+    return 0
+
+
 # What `model-jobs COMMAND --help` ends with; each line must parse (a test checks).
 EXAMPLES = {
     "validate": ["model-jobs validate", "model-jobs validate path/to/job_specs"],
@@ -505,6 +516,7 @@ EXAMPLES = {
     "seed": ["model-jobs seed"],
     "demo": ["model-jobs demo"],
     "dev": ["model-jobs dev --port 3000"],
+    "webhook-receiver": ["model-jobs webhook-receiver --port 8799"],
 }
 
 
@@ -620,6 +632,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write JSON Schemas of the spec files (editor support)")
     schema.add_argument("--out", default="schemas", help="folder to write them to (default: schemas)")
     schema.set_defaults(func=cmd_schema)
+
+    receiver = commands.add_parser(
+        "webhook-receiver", help="print the notifications POSTed to http://127.0.0.1:PORT/ (try notify: locally)"
+    )
+    receiver.add_argument("--port", type=int, default=8799, help="port to listen on (default: 8799)")
+    receiver.set_defaults(func=cmd_webhook_receiver)
 
     for name, func, help_text in [
         ("seed", cmd_seed, "load the demo data into the warehouse (idempotent)"),
