@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules bench-run-cpu bench-conditions bench-imports bench-peer uv sync
+.PHONY: dev test test-fast lint format demo validate seed bench-load bench-incremental bench-dispatcher bench-schedules bench-run-cpu bench-conditions bench-imports bench-peer bench-diff uv sync
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -54,6 +54,9 @@ bench-schedules: sync  ## the scheduler daemon's iteration with 1,000 schedules 
 
 bench-run-cpu: sync  ## CPU per daemon-launched run in `model-jobs dev` (default run launcher)
 	$(RUN) python bench/run_cpu.py
+
+bench-diff: sync  ## model-jobs diff of 1,000,000 rows vs building the same table, counts checked
+	$(RUN) python bench/data_diff.py
 
 bench-conditions: sync  ## conditions of 500 Model Jobs, 200 sources x 3 environments: freshness in a statement per environment, checks
 	$(RUN) python bench/conditions.py

@@ -15,10 +15,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from model_jobs.compile.compiled_project import CompiledProject
+from model_jobs.compile.compiled_project import CompiledProject, ResolvedJob
 from model_jobs.compile.triggers import DISPATCHER_SENSOR
-from model_jobs.errors import CommandError, ModelJobsError, SpecErrors
-from model_jobs.project import SPECS_DIR_ENV, load_project, specs_dir
+from model_jobs.errors import CommandError, InvalidIdentifier, ModelJobsError, SpecErrors
+from model_jobs.identifiers import normalize_identifier
+from model_jobs.project import SPECS_DIR_ENV, job_at_tag, load_project, specs_dir
 from model_jobs.warehouse import local_snowflake
 from model_jobs.warehouse.settings import uses_local_snowflake
 
@@ -127,11 +128,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """Start the local Snowflake (unless a real account is configured), seed it, run dagster dev."""
+    from model_jobs.compile.notifications import UI_URL_ENV
     from model_jobs.defs.instance import dagster_home
 
     project = load_project(args.specs)
     home = dagster_home()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.setdefault(UI_URL_ENV, f"http://127.0.0.1:{args.port}")  # where notifications link runs to
     server = None
     with _only_dev_on(home):
         if uses_local_snowflake():
@@ -257,18 +260,77 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
     if args.model and args.model not in project.specs.models:
         raise CommandError(f"unknown model {args.model!r}; known: {', '.join(project.specs.models)}")
-    print(_plan(project, environment=args.env, model=args.model, with_diff=args.diff))
+    print(_plan(project, environment=args.env, model=args.model, with_diff=args.diff, with_data=args.data))
     return 0
 
 
-def _plan(project: CompiledProject, environment: str | None, model: str | None, with_diff: bool) -> str:
+def _plan(
+    project: CompiledProject, environment: str | None, model: str | None, with_diff: bool, with_data: bool = False
+) -> str:
     from model_jobs.defs.instance import open_existing_instance, running_state
     from model_jobs.versioning.plan import plan, render
 
     with open_existing_instance() as instance:
         lookup = functools.partial(running_state, instance) if instance is not None else None
         plans = plan(project, lookup, environment=environment, model=model)
-        return render(project, plans, with_diff=with_diff, instance_available=instance is not None)
+        text = render(project, plans, with_diff=with_diff, instance_available=instance is not None)
+    if with_data:
+        changing = [p.job for p in plans if p.running is not None and p.sql_changes]
+        text += "\n\n" + _data_of_plans(project, changing)
+    return text
+
+
+def _data_of_plans(project: CompiledProject, jobs: list[ResolvedJob]) -> str:
+    """`plan --data`: the data diff of each job whose configured SQL is not the SQL running."""
+    from model_jobs.defs.resources import environment_connection
+    from model_jobs.runtime.data_diff import data_diff
+    from model_jobs.runtime.statements import Statements
+    from model_jobs.text_table import render_table
+
+    if not jobs:
+        return "data: no Model Job runs other SQL than it is configured to (nothing to compare)"
+    rows = []
+    with _local_snowflake_for_command():
+        for environment in dict.fromkeys(job.environment for job in jobs):
+            spec = project.specs.environments[environment]
+            with environment_connection(spec, command="plan --data", environment=environment) as connection:
+                for job in (j for j in jobs if j.environment == environment):
+                    try:
+                        keys = diff_keys(project, job, None)
+                        diff = data_diff(Statements(connection.cursor()), job, keys, project.specs.sources, samples=0)
+                    except ModelJobsError as exc:
+                        rows.append((job.key, job.tag.name, "-", "-", "-", "-", "-", str(exc)))
+                        continue
+                    c = diff.counts
+                    notes = []
+                    if not diff.target_exists:
+                        notes.append("no target yet")
+                    if c["NOT_COMPARED_KEYS"] or c["DUPLICATE_KEYS_OLD"] or c["DUPLICATE_KEYS_NEW"]:
+                        notes.append(
+                            f"duplicate keys: {c['DUPLICATE_KEYS_OLD']} in target, {c['DUPLICATE_KEYS_NEW']} new"
+                        )
+                    if c["NULL_KEY_ROWS_OLD"] or c["NULL_KEY_ROWS_NEW"]:
+                        notes.append(f"NULL keys: {c['NULL_KEY_ROWS_OLD']} in target, {c['NULL_KEY_ROWS_NEW']} new")
+                    added, removed = list(diff.schema.only_in_new), list(diff.schema.only_in_target)
+                    if added or removed or diff.schema.retyped:
+                        notes.append(
+                            "columns: "
+                            + ", ".join([*(f"+{x}" for x in added), *(f"-{x}" for x in removed), *diff.schema.retyped])
+                        )
+                    rows.append(
+                        (
+                            job.key,
+                            job.tag.name,
+                            f"{c['OLD_ROWS']:,}",
+                            f"{c['NEW_ROWS']:,}",
+                            f"+{c['ADDED_ROWS']:,}",
+                            f"-{c['REMOVED_ROWS']:,}",
+                            f"~{c['CHANGED']:,}",
+                            "; ".join(notes),
+                        )
+                    )
+    header = ("model job", "configured", "target rows", "new rows", "added", "removed", "changed", "notes")
+    return "data (the configured SQL against each target, read only):\n" + render_table(header, rows)
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
@@ -340,10 +402,87 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    """Print the statements a run would send, from the specs alone: no warehouse, no Dagster."""
+    import json
+
+    from model_jobs.compile.run_statements import run_statements
+
+    project = load_project(args.specs)
+    if args.env not in project.specs.environments:
+        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    job = job_at_tag(project, args.model, args.env, args.tag)
+    if args.full_refresh and job.incremental is None:
+        raise CommandError(f"--full-refresh: {job.key} is not incremental; every run builds it in full")
+    planned = run_statements(job, "full_refresh" if args.full_refresh else None)
+    if args.format == "json":
+        print(json.dumps(planned.to_json(), indent=2))
+    else:
+        print(planned.to_script(), end="")
+    return 0
+
+
+def diff_keys(project: CompiledProject, job: ResolvedJob, given: list[str] | None) -> tuple[str, ...]:
+    """The columns a data diff matches rows by: --key, else the job's incremental unique_key,
+    else the model's unique_key (model.yaml). Raises CommandError when there is none."""
+    if given:
+        try:
+            return tuple(dict.fromkeys(normalize_identifier(k.strip()) for part in given for k in part.split(",")))
+        except InvalidIdentifier as exc:
+            raise CommandError(f"--key: {exc}") from exc
+    if job.incremental is not None and job.incremental.unique_key:
+        return job.incremental.unique_key
+    declared = project.specs.models[job.model].spec.unique_key
+    if declared:
+        return tuple(declared)
+    raise CommandError(
+        f"no key to match rows of {job.key} by: pass --key COLUMN (repeat, or comma-separate, for several) or "
+        f"declare unique_key in models/{job.model}/model.yaml"
+    )
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What running tag T would do to an environment's target, read only (see runtime.data_diff)."""
+    import json
+
+    from model_jobs.defs.resources import environment_connection
+    from model_jobs.runtime.data_diff import data_diff, describe
+    from model_jobs.runtime.statements import Statements
+
+    project = load_project(args.specs)
+    if args.env not in project.specs.environments:
+        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    if args.samples < 0:
+        raise CommandError("--samples must be 0 or more")
+    job = job_at_tag(project, args.model, args.env, args.tag)
+    keys = diff_keys(project, job, args.key)
+    with (
+        _local_snowflake_for_command(),
+        environment_connection(
+            job.environment_spec, command="diff", model=job.model, environment=job.environment, tag=job.tag.name
+        ) as connection,
+    ):
+        diff = data_diff(Statements(connection.cursor()), job, keys, project.specs.sources, args.samples)
+    if args.format == "json":
+        print(json.dumps(diff.to_json(), indent=2, default=str))
+    else:
+        print(describe(diff), end="")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from model_jobs.specs.json_schema import main_schema
 
     return main_schema(Path(args.out))
+
+
+def cmd_webhook_receiver(args: argparse.Namespace) -> int:
+    """Print what notifications POST to this machine (docs/notifications.md: try it in the demo)."""
+    from model_jobs.demo.webhook_receiver import serve
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it stops
+        serve(args.port)
+    return 0
 
 
 # What `model-jobs COMMAND --help` ends with; each line must parse (a test checks).
@@ -351,7 +490,11 @@ EXAMPLES = {
     "validate": ["model-jobs validate", "model-jobs validate path/to/job_specs"],
     "local-snowflake": ["model-jobs local-snowflake --port 8765 --data-dir .local_snowflake"],
     "deploy": ['model-jobs deploy orders_enriched --tag 2026.3 --message "count items per order"'],
-    "plan": ["model-jobs plan", "model-jobs plan --env marketing_prd --model orders_enriched --diff"],
+    "plan": [
+        "model-jobs plan",
+        "model-jobs plan --env marketing_prd --model orders_enriched --diff",
+        "model-jobs plan --env marketing_prd --data",
+    ],
     "promote": ["model-jobs promote orders_enriched --env marketing_prd --tag 2026.2"],
     "report-deployment": ["model-jobs report-deployment crm_service --env marketing_prd --version 4.2.0"],
     "run": [
@@ -359,11 +502,21 @@ EXAMPLES = {
         "model-jobs run +customer_ltv --env marketing_prd",
         "model-jobs run order_status --env marketing_prd --full-refresh --force",
     ],
+    "render": [
+        "model-jobs render orders_enriched --env marketing_prd",
+        "model-jobs render orders_enriched --env marketing_prd --tag 2026.2 --format json",
+        "model-jobs render order_status --env marketing_prd --full-refresh",
+    ],
+    "diff": [
+        "model-jobs diff orders_enriched --env marketing_prd --tag 2026.2",
+        "model-jobs diff order_status --env sandbox --key ORDER_ID --samples 10 --format json",
+    ],
     "load-orders": ["model-jobs load-orders --env marketing_prd --orders 50"],
     "schema": ["model-jobs schema --out schemas"],
     "seed": ["model-jobs seed"],
     "demo": ["model-jobs demo"],
     "dev": ["model-jobs dev --port 3000"],
+    "webhook-receiver": ["model-jobs webhook-receiver --port 8799"],
 }
 
 
@@ -399,6 +552,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--env", help="only this environment")
     plan.add_argument("--model", help="only this model")
     plan.add_argument("--diff", action="store_true", help="show the SQL diff running -> configured")
+    plan.add_argument(
+        "--data",
+        action="store_true",
+        help="also diff the data: what each job whose configured SQL differs from the running one would change",
+    )
     plan.add_argument("--specs", default=None, help=specs_help)
     plan.set_defaults(func=cmd_plan)
 
@@ -431,6 +589,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--specs", default=None, help=specs_help)
     run.set_defaults(func=cmd_run)
 
+    render = commands.add_parser(
+        "render", help="print the exact statements a run of a Model Job would send (no warehouse connection)"
+    )
+    render.add_argument("model")
+    render.add_argument("--env", required=True, help="the environment whose Model Job it is")
+    render.add_argument("--tag", help="render this tag instead of the configured one (latest: the newest)")
+    render.add_argument(
+        "--full-refresh", action="store_true", help="an incremental job's full refresh (default: an incremental run)"
+    )
+    render.add_argument("--format", choices=["sql", "json"], default="sql", help="sql (default) or json, for tools")
+    render.add_argument("--specs", default=None, help=specs_help)
+    render.set_defaults(func=cmd_render)
+
+    diff = commands.add_parser(
+        "diff", help="read-only data diff: what a tag's SQL would change in an environment's target"
+    )
+    diff.add_argument("model")
+    diff.add_argument("--env", required=True, help="the environment whose target is compared")
+    diff.add_argument(
+        "--tag", help="the tag whose SQL is run, mapped for the environment (default: the configured tag)"
+    )
+    diff.add_argument(
+        "--key",
+        action="append",
+        help="column(s) that identify a row (default: the job's incremental unique_key, else model.yaml's unique_key)",
+    )
+    diff.add_argument("--samples", type=int, default=5, help="sample keys shown per kind of difference (default: 5)")
+    diff.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json, for tools")
+    diff.add_argument("--specs", default=None, help=specs_help)
+    diff.set_defaults(func=cmd_diff)
+
     load = commands.add_parser(
         "load-orders",
         help="append new demo orders, loaded now, to an environment's orders source (makes it fresh and changed)",
@@ -443,6 +632,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="write JSON Schemas of the spec files (editor support)")
     schema.add_argument("--out", default="schemas", help="folder to write them to (default: schemas)")
     schema.set_defaults(func=cmd_schema)
+
+    receiver = commands.add_parser(
+        "webhook-receiver", help="print the notifications POSTed to http://127.0.0.1:PORT/ (try notify: locally)"
+    )
+    receiver.add_argument("--port", type=int, default=8799, help="port to listen on (default: 8799)")
+    receiver.set_defaults(func=cmd_webhook_receiver)
 
     for name, func, help_text in [
         ("seed", cmd_seed, "load the demo data into the warehouse (idempotent)"),
@@ -472,6 +667,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped early (`model-jobs render .. | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # what we did not foresee (a lost connection, a full disk): no traceback either
         if args.debug:
             raise

@@ -161,3 +161,27 @@ def test_load_orders_refuses_an_environment_that_does_not_read_the_orders(specs_
     assert capsys.readouterr().err.strip() == (
         "model-jobs load-orders: no Model Job reads the demo's orders source DATALAKE_DEV.RAW.ORDERS in 'sandbox'"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["orders_enriched", "--env", "prd"], "unknown environment 'prd'"),
+        (["orders_enriched", "--env", "marketing_prd", "--tag", "9"], "has no tag '9'"),
+        (["orders_enriched", "--env", "marketing_prd", "--key", "A-B"], "--key: 'A-B' is not a valid Snowflake"),
+        (["orders_enriched", "--env", "marketing_prd", "--samples", "-1"], "--samples must be 0 or more"),
+    ],
+)
+def test_diff_refuses_bad_input_before_connecting(argv, message, capsys):
+    assert main(["diff", *argv, "--specs", "job_specs"]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_diff_without_a_key_says_where_to_declare_one(specs_copy, capsys):
+    model_yaml = specs_copy / "models" / "orders_enriched" / "model.yaml"
+    model_yaml.write_text("".join(line for line in model_yaml.read_text().splitlines(True) if "unique_key" not in line))
+    assert main(["diff", "orders_enriched", "--env", "marketing_prd", "--specs", str(specs_copy)]) == 1
+    assert (
+        "no key to match rows of orders_enriched@marketing_prd by: pass --key COLUMN (repeat, or comma-separate, "
+        "for several) or declare unique_key in models/orders_enriched/model.yaml"
+    ) in capsys.readouterr().err

@@ -133,6 +133,7 @@ def test_triggers_in_make_dev(dev_server):  # noqa: F811 (the fixture imported a
         "model_jobs_events": "RUNNING",
         "model_jobs_job_events": "RUNNING",
         "model_jobs_freshness": "RUNNING",
+        "model_jobs_notify": "RUNNING",
     }
     # The dispatcher's first tick starts watching (it does not replay history).
     wait_for(lambda: any(t["cursor"] for t in _dispatcher_ticks(port)), timeout=120, what="the first dispatcher tick")

@@ -63,7 +63,10 @@ def literal(value: object) -> exp.Expr:
     Dates and timestamps are written as strings: compared with a date or timestamp column, both
     Snowflake and the embedded one read them as that column's type, which keeps the comparison
     a constant the warehouse can prune with (and avoids casts the embedded Snowflake rewrites
-    into functions that only exist when the session has a current database)."""
+    into functions that only exist when the session has a current database). An SQL expression
+    is kept as it is: `model-jobs render` passes a placeholder for the value a run reads."""
+    if isinstance(value, exp.Expr):
+        return value
     if isinstance(value, datetime):
         return exp.Literal.string(value.isoformat(sep=" "))
     if isinstance(value, date):

@@ -9,6 +9,7 @@ from model_jobs.defs.assets import model_assets
 from model_jobs.defs.deployments import deployment_specs
 from model_jobs.defs.dispatcher import trigger_sensors
 from model_jobs.defs.freshness import freshness_checks, freshness_job, freshness_sensor
+from model_jobs.defs.notifications import notify_sensor
 from model_jobs.defs.resources import snowflake_resource_from_env
 from model_jobs.defs.sources import source_checks, source_specs
 from model_jobs.defs.triggers import model_asset_jobs, model_job_schedules, upstream_specs
@@ -34,7 +35,11 @@ def build_definitions(project: CompiledProject) -> Definitions:
         asset_checks=[*source_checks(project), *freshness_checks(project)],
         jobs=[*jobs.values(), *([checks_job] if checks_job else [])],
         schedules=model_job_schedules(project, jobs),
-        sensors=[*trigger_sensors(project, jobs), *([freshness_sensor(project, checks_job)] if checks_job else [])],
+        sensors=[
+            *trigger_sensors(project, jobs),
+            *([freshness_sensor(project, checks_job)] if checks_job else []),
+            *([notifier] if (notifier := notify_sensor(project)) else []),
+        ],
         resources=resources,
         executor=EXECUTOR,
     )

@@ -13,8 +13,9 @@ from typing import Any
 from dagster import EnvVar
 
 from model_jobs.defs.snowflake_resource import SnowflakeResource
+from model_jobs.specs.models import EnvironmentSpec
 from model_jobs.warehouse.local_snowflake import HOST, configured_port
-from model_jobs.warehouse.settings import credential_variables, uses_local_snowflake
+from model_jobs.warehouse.settings import credential_variables, query_tag, uses_local_snowflake
 
 
 def snowflake_resource_from_env(resolved: bool = False) -> SnowflakeResource:
@@ -93,4 +94,18 @@ def job_connection(
         }
     )
     with scoped.get_connection() as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def environment_connection(spec: EnvironmentSpec, **query_tag_fields: str) -> Iterator[Any]:
+    """A read-only connection for commands that read an environment's tables (`model-jobs diff`,
+    `plan --data`): its role and warehouse, a QUERY_TAG naming the command, nothing to commit."""
+    with job_connection(
+        snowflake_resource_from_env(resolved=True),
+        role=spec.role,
+        warehouse=spec.warehouse,
+        session_parameters={"QUERY_TAG": query_tag(**query_tag_fields)},
+        read_only=True,
+    ) as connection:
         yield connection

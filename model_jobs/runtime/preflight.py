@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from snowflake.connector.errors import ProgrammingError
-from sqlglot import exp
 
-from model_jobs.compile import incremental_sql
 from model_jobs.compile.compiled_project import ResolvedJob
-from model_jobs.compile.sql import table_comment_of
-from model_jobs.identifiers import TableName, ident
+from model_jobs.compile.run_statements import preflight_parts
+from model_jobs.identifiers import TableName
 from model_jobs.runtime.catalog import read_information_schema, run_probe
 from model_jobs.runtime.source_check import check_sources
 from model_jobs.runtime.statements import Statements
@@ -45,14 +43,7 @@ class Preflight:
 
 
 def preflight(statements: Statements, job: ResolvedJob, declared: dict[TableName, SourceSpec]) -> Preflight:
-    relations = [source.actual.to_sqlglot() for source in job.sources] + [job.query]
-    state = None
-    if job.incremental is not None:
-        relations.append(job.target.to_sqlglot())
-        state = incremental_sql.target_state(job.target, job.incremental.watermark).select(
-            exp.alias_(table_comment_of(job.target), ident("COMMENT")),
-            exp.alias_(incremental_sql.stages_of(job.target), ident("STAGES")),
-        )
+    relations, state = preflight_parts(job)
     try:
         probed = run_probe(statements, relations, state)
     except ProgrammingError as error:

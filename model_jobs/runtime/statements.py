@@ -31,6 +31,7 @@ Purpose = Literal[
     "measure",  # sources' newest load and row count, for conditions (one statement per environment)
     "quality",  # a source's data-quality checks: failing rows per check, one statement
     "sample",  # a few failing rows of a failed check
+    "diff",  # a data diff of new SQL against the target (model-jobs diff, plan --data): read only
 ]
 
 

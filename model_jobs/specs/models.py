@@ -232,11 +232,78 @@ class TargetLocation(Strict):
     schema_: Identifier = Field(alias="schema", description="Default target schema of the environment.")
 
 
+# The name of an environment variable: the spec names where a secret is, never the secret.
+ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+ENV_VAR_RULE = "the name of an environment variable (letters, digits and '_', e.g. MODEL_JOBS_PRD_WEBHOOK)"
+
+
+def _env_var_name(value: str) -> str:
+    # Never echo the value: what does not look like a variable's name may be the secret itself.
+    if not ENV_VAR.fullmatch(value):
+        pasted = " (this looks like the secret itself: put it in an environment variable instead)"
+        raise ValueError(f"must be {ENV_VAR_RULE}" + (pasted if ":" in value or "/" in value else ""))
+    return value
+
+
+EnvVarName = Annotated[StrictStr, AfterValidator(_env_var_name), _editor_schema(ENV_VAR.pattern, ENV_VAR_RULE)]
+SLACK_CHANNEL = re.compile(r"^#?[a-z0-9][a-z0-9._-]{0,79}$|^[CGD][A-Z0-9]{6,}$")
+SLACK_CHANNEL_RULE = "a channel name such as '#data-alerts' (lower-case) or a channel id such as C0123ABCD"
+SlackChannel = Annotated[
+    StrictStr, _pattern(SLACK_CHANNEL, SLACK_CHANNEL_RULE), _editor_schema(SLACK_CHANNEL.pattern, SLACK_CHANNEL_RULE)
+]
+NotifyEvent = Literal["failure", "skipped"]
+
+
+def _failures_only() -> list[NotifyEvent]:
+    return ["failure"]
+
+
+class WebhookSpec(Strict):
+    url_env: EnvVarName = Field(
+        description="The environment variable holding the webhook's URL (a secret: it is read when a message "
+        "is sent, never written in a spec). The message is POSTed as JSON with a `text` field."
+    )
+
+
+class SlackSpec(Strict):
+    channel: SlackChannel = Field(description="The Slack channel the message goes to: '#name' or a channel id.")
+    token_env: EnvVarName = Field(
+        description="The environment variable holding the Slack bot token (xoxb-...; a secret: read when a "
+        "message is sent, never written in a spec)."
+    )
+
+
+class NotifySpec(Strict):
+    """Where to send a message when one of the environment's Model Jobs fails (or is skipped):
+    a webhook, a Slack channel, or both."""
+
+    on: list[NotifyEvent] = Field(
+        default_factory=_failures_only,
+        min_length=1,
+        description="Which runs are reported: failure (default), skipped (conditions unmet), or both.",
+    )
+    webhook: WebhookSpec | None = Field(default=None, description="POST the message as JSON to a URL.")
+    slack: SlackSpec | None = Field(default=None, description="Post the message to a Slack channel.")
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> NotifySpec:
+        if self.webhook is None and self.slack is None:
+            raise ValueError("say where messages go: webhook, slack or both")
+        if len(set(self.on)) != len(self.on):
+            raise ValueError(f"on lists a kind of run twice: {', '.join(self.on)}")
+        return self
+
+
 class EnvironmentSpec(Strict):
     description: StrictStr | None = Field(default=None, description="What the environment is for.")
     role: Identifier = Field(description="Snowflake role the environment's jobs run as.")
     warehouse: Identifier = Field(description="Snowflake warehouse the environment's jobs run on.")
     target: TargetLocation = Field(description="Default database and schema for job targets.")
+    notify: NotifySpec | None = Field(
+        default=None,
+        description="Where to send a message when one of this environment's Model Jobs fails (or is skipped); "
+        "without it, the environment's runs notify no one.",
+    )
 
 
 class EnvironmentsFile(Strict):
@@ -417,6 +484,12 @@ class ModelSpec(Strict):
     description: StrictStr = Field(description="Shown as the asset description in Dagster.")
     owners: list[Owner] = Field(default_factory=list, description="E-mail addresses or 'team:<name>'.")
     group: GroupName = Field(default="model_jobs", description="Dagster asset group.")
+    unique_key: list[Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        description="Output columns that identify one row: how `model-jobs diff` and `plan --data` match "
+        "rows. A job's incremental unique_key, when it has one, is used first.",
+    )
 
 
 class JobTarget(Strict):

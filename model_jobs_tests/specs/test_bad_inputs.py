@@ -106,7 +106,7 @@ def test_unknown_key_in_environments_lists_allowed_fields(specs):
     errors = spec_errors(specs)
     error = the_error(specs, errors, "environments.yaml", "environments.sandbox.rol")
     assert error.line == line + 1
-    assert error.message == "unknown field 'rol'; allowed: description, role, warehouse, target"
+    assert error.message == "unknown field 'rol'; allowed: description, role, warehouse, target, notify"
 
 
 def test_owners_must_be_a_list(specs):

@@ -114,6 +114,32 @@ def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(spec
     assert "+WHERE o.STATUS <> 'CANCELLED'" in out
     assert "-    SELECT ORDER_ID, SUM(QUANTITY * UNIT_PRICE) AS ORDER_TOTAL" in out
 
+    # What the promotion would do to the prd table, counted independently here: 2026.2 drops the
+    # cancelled orders and adds ITEM_COUNT; no order's other columns change.
+    cursor = warehouse.cursor()
+    cursor.execute("SELECT COUNT(*), COUNT_IF(STATUS = 'CANCELLED') FROM ANALYTICS_PRD.MARTS.ORDERS_ENRICHED")
+    total, cancelled = cursor.fetchone()
+    assert cancelled > 0
+    assert main(["plan", "--env", "marketing_prd", "--data", "--specs", str(specs_copy)]) == 0
+    data = capsys.readouterr().out.split("data (the configured SQL against each target, read only):")[1]
+    assert row(data, "orders_enriched@marketing_prd") == [
+        "2026.2",
+        f"{total:,}",
+        f"{total - cancelled:,}",
+        "+0",
+        f"-{cancelled:,}",
+        "~0",
+        "columns:",
+        "+ITEM_COUNT",
+    ]
+    assert "customer_ltv@" not in data  # never run: nothing running to compare with
+    argv = ["diff", "orders_enriched", "--env", "marketing_prd", "--tag", "2026.2", "--specs", str(specs_copy)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"  - {cancelled:,} rows removed (keys only in the target)\n" in out
+    assert f"  ~ 0 rows changed, {total - cancelled:,} unchanged\n" in out
+    assert "  columns: + ITEM_COUNT " in out  # with its type, as the warehouse reports it
+
     with open_instance() as instance:
         project = load_project(specs_copy)
         second = run_model_job(project, "orders_enriched", "marketing_prd", instance)
@@ -136,6 +162,8 @@ def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(spec
     out = capsys.readouterr().out
     assert row(out, "orders_enriched@marketing_prd") == ["2026.2", "2026.2", "2026.2", "none"]
     assert "+++" not in out.split("customer_ltv@")[0]  # nothing left to diff for orders_enriched
+    assert main(["diff", "orders_enriched", "--env", "marketing_prd", "--specs", str(specs_copy)]) == 0
+    assert "no difference: promoting it would leave the target's rows as they are" in capsys.readouterr().out
 
 
 def test_plan_without_an_instance_says_running_is_unknown(specs_copy, tmp_path, monkeypatch, capsys):
