@@ -13,6 +13,7 @@ from model_jobs.compile.lineage import ColumnOrigin, QueryLineage, column_lineag
 from model_jobs.compile.model_lineage import LineageCache, default_lineage_cache_file, definition_lineage
 from model_jobs.compile.reference_cache import CACHE_DIR_ENV
 from model_jobs.identifiers import DIALECT, TableName
+from model_jobs.project import load_project
 
 T1, T2 = TableName("DB", "S", "T1"), TableName("DB", "S", "T2")
 
@@ -219,3 +220,17 @@ def test_a_flaw_in_lineage_does_not_stop_a_load(demo_project, monkeypatch):
 def test_cache_can_be_turned_off(monkeypatch, setting):
     monkeypatch.setenv(CACHE_DIR_ENV, setting)
     assert default_lineage_cache_file() is None
+
+
+def test_a_model_without_a_design_job_shows_its_first_environment(specs_copy):
+    jobs = specs_copy / "jobs" / "customer_ltv.yaml"
+    text = jobs.read_text()
+    assert "  marketing_dev:\n    tag: latest\n" in text
+    jobs.write_text(text.replace("  marketing_dev:\n    tag: latest\n", ""))
+    shown = definition_lineage(load_project(specs_copy))["customer_ltv"]
+    assert (shown.environment, shown.tag, sorted(shown.by_environment)) == (
+        "marketing_prd",
+        "2026.1",
+        ["marketing_prd", "sandbox"],
+    )
+    assert shown.lineage.names == ["CUSTOMER_ID", "NAME", "ORDERS", "LIFETIME_VALUE"]
