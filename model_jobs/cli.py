@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import functools
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -149,13 +150,46 @@ def cmd_dev(args: argparse.Namespace) -> int:
             command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-p", str(args.port)]
             stops = "Ctrl+C stops it" + (" and the local Snowflake" if server is not None else "")
             print(f"model-jobs dev: the Dagster UI will be on http://127.0.0.1:{args.port} ({stops})", flush=True)
-            return subprocess.call(command, env=env)
-        except KeyboardInterrupt:
-            return 0
+            return _run_until_stopped(command, env)
         finally:
             if server is not None:
                 server.terminate()  # the server checkpoints its data as it stops
                 server.wait(timeout=30)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP reached `model-jobs dev`."""
+
+
+def _raise_stop(_signum: int, _frame: object) -> None:
+    raise _Stop
+
+
+# How long `dagster dev` gets to stop its webserver, daemon and code servers before they are killed.
+DEV_STOP_SECONDS = 60
+
+
+def _run_until_stopped(command: list[str], env: dict[str, str]) -> int:
+    """Run `dagster dev` in a process group of its own until it exits or this command is stopped:
+    by Ctrl+C, SIGTERM (a service manager, `kill`) or SIGHUP (the terminal closed). Each is passed
+    on to the whole group as Ctrl+C, which `dagster dev` answers by stopping the processes it
+    started; what is still running after DEV_STOP_SECONDS is killed. Without this, a SIGTERM ended
+    this process at once and left the UI, the daemon and the embedded Snowflake running."""
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return child.wait()
+    except (KeyboardInterrupt, _Stop):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=DEV_STOP_SECONDS)
+        return 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # whatever of the group did not stop
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

@@ -67,6 +67,7 @@ class DevServer:
     ui_port: int
     log: Path
     env: dict[str, str]  # what `model-jobs dev` runs with: a command given it reaches the same instance and warehouse
+    pid: int  # of `model-jobs dev`
 
     @property
     def snowflake_port(self) -> int:
@@ -95,7 +96,7 @@ def running_dev(tmp_path: Path) -> Iterator[DevServer]:
         start_new_session=True,
     )
     try:
-        yield DevServer(ui_port, tmp_path / "dev.log", env)
+        yield DevServer(ui_port, tmp_path / "dev.log", env, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -111,9 +112,28 @@ def dev_server(tmp_path):
         yield server.ui_port, server.log
 
 
+def processes_of(home: str) -> list[str]:
+    """Command lines of the processes running with DAGSTER_HOME=home (every one `model-jobs dev`
+    starts inherits it)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if f"DAGSTER_HOME={home}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:  # not a process, or gone meanwhile
+            continue
+    return found
+
+
+@pytest.fixture
+def dev(tmp_path):
+    with running_dev(tmp_path) as server:
+        yield server
+
+
 @pytest.mark.e2e
-def test_make_dev_then_materialize_prd(dev_server):
-    port, log = dev_server
+def test_make_dev_then_materialize_prd(dev):
+    port, log = dev.ui_port, dev.log
     nodes = wait_for(
         lambda: graphql(port, "{ assetNodes { assetKey { path } partitionKeys } }")["assetNodes"],
         timeout=240,
@@ -182,3 +202,13 @@ def test_make_dev_then_materialize_prd(dev_server):
     messages = [e.get("message") or "" for e in events]
     assert any(m.startswith("Executing steps in process") for m in messages), messages
     assert not any("multiprocess" in m for m in messages)
+
+    # Stopped as a service manager stops it (SIGTERM to `model-jobs dev` alone), it stops what it
+    # started: the UI, the daemon, the code servers and the embedded Snowflake.
+    assert len(processes_of(dev.env["DAGSTER_HOME"])) >= 4
+    os.kill(dev.pid, signal.SIGTERM)
+    wait_for(
+        lambda: not processes_of(dev.env["DAGSTER_HOME"]),
+        timeout=90,
+        what=f"every process of model-jobs dev to stop; left: {processes_of(dev.env['DAGSTER_HOME'])}",
+    )
