@@ -71,7 +71,7 @@ def _description(project: CompiledProject, model: str) -> str:
     for env in project.environments_of(model):
         job = project.job(model, env)
         tag = f"{job.tag.name} (latest)" if job.follows_latest else job.tag.name
-        reads = "<br>".join(str(s.actual) for s in job.sources)
+        reads = ", ".join(str(s.actual) for s in job.sources)
         rows.append(f"| {env} | {tag} | {reads} | {job.target} |")
     return "\n".join([spec.spec.description, "", "**Model Jobs**", "", *rows])
 

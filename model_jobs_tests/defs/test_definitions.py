@@ -48,7 +48,7 @@ def test_description_lists_each_environments_tag(demo_project):
     description = graph.get(AssetKey("orders_enriched")).description
     assert description.startswith("Orders with their total value")
     assert "| marketing_dev | 2026.2 (latest) |" in description
-    assert "| marketing_prd | 2026.1 | DATALAKE_PRD.RAW.ORDERS<br>DATALAKE_PRD.RAW.ORDER_ITEMS |" in description
+    assert "| marketing_prd | 2026.1 | DATALAKE_PRD.RAW.ORDERS, DATALAKE_PRD.RAW.ORDER_ITEMS |" in description
 
 
 def dagster_validate(env: dict | None = None) -> subprocess.CompletedProcess:
