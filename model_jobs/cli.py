@@ -175,8 +175,12 @@ def _run_until_stopped(command: list[str], env: dict[str, str]) -> int:
     on to the whole group as Ctrl+C, which `dagster dev` answers by stopping the processes it
     started; what is still running after DEV_STOP_SECONDS is killed. Without this, a SIGTERM ended
     this process at once and left the UI, the daemon and the embedded Snowflake running."""
+    # Started in the background by a non-interactive shell (`make dev &`), this process ignores
+    # SIGINT, and so would `dagster dev`, which maps SIGTERM to its SIGINT handler: it would then
+    # ignore both. A handler here is reset to the default in the child, so it can be stopped.
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     child = subprocess.Popen(command, env=env, start_new_session=True)
-    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous |= {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return child.wait()
     except (KeyboardInterrupt, _Stop):
