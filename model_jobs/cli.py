@@ -76,6 +76,11 @@ def _seed(project: CompiledProject) -> None:
     print(f"seeded {len(loaded)} demo tables ({sum(loaded.values())} rows)")
 
 
+def _check_environment(project: CompiledProject, environment: str) -> None:
+    if environment not in project.specs.environments:
+        raise CommandError(f"unknown environment {environment!r}; known: {', '.join(project.specs.environments)}")
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     project = load_project(args.specs)
     with _local_snowflake_for_command():
@@ -91,8 +96,7 @@ def cmd_load_orders(args: argparse.Namespace) -> int:
     from model_jobs.demo.seed import ORDERS, load_new_orders
 
     project = load_project(args.specs)
-    if args.env not in project.specs.environments:
-        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    _check_environment(project, args.env)
     if args.orders < 1:
         raise CommandError("--orders must be at least 1")
     if args.env not in project.source_locations.get(ORDERS, {}):
@@ -294,8 +298,8 @@ def cmd_report_deployment(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     project = load_project(args.specs)
-    if args.env and args.env not in project.specs.environments:
-        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    if args.env:
+        _check_environment(project, args.env)
     if args.model and args.model not in project.specs.models:
         raise CommandError(f"unknown model {args.model!r}; known: {', '.join(project.specs.models)}")
     print(_plan(project, environment=args.env, model=args.model, with_diff=args.diff, with_data=args.data))
@@ -394,8 +398,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from model_jobs.defs.instance import open_instance
 
     project = load_project(args.specs)
-    if args.env not in project.specs.environments:
-        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    _check_environment(project, args.env)
     try:
         models = project.select(args.models, args.env)
     except ValueError as exc:
@@ -447,8 +450,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from model_jobs.compile.run_statements import run_statements
 
     project = load_project(args.specs)
-    if args.env not in project.specs.environments:
-        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    _check_environment(project, args.env)
     job = job_at_tag(project, args.model, args.env, args.tag)
     if args.full_refresh and job.incremental is None:
         raise CommandError(f"--full-refresh: {job.key} is not incremental; every run builds it in full")
@@ -488,8 +490,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from model_jobs.runtime.statements import Statements
 
     project = load_project(args.specs)
-    if args.env not in project.specs.environments:
-        raise CommandError(f"unknown environment {args.env!r}; known: {', '.join(project.specs.environments)}")
+    _check_environment(project, args.env)
     if args.samples < 0:
         raise CommandError("--samples must be 0 or more")
     job = job_at_tag(project, args.model, args.env, args.tag)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +24,7 @@ import sqlglot
 from model_jobs.compile import lineage as lineage_module
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.lineage import QueryLineage, column_lineage
-from model_jobs.compile.reference_cache import cache_directory
+from model_jobs.compile.reference_cache import cache_directory, save_json
 from model_jobs.identifiers import DIALECT, TableName
 
 
@@ -91,16 +89,8 @@ class LineageCache:
         return result
 
     def save(self) -> None:
-        if self.path is None or not self._dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False, suffix=".tmp") as tmp:
-                json.dump(self._entries, tmp)
-            os.replace(tmp.name, self.path)
-            self._dirty = False
-        except OSError:
-            return
+        if self.path is not None and self._dirty:
+            self._dirty = not save_json(self.path, self._entries)
 
 
 def definition_environment(project: CompiledProject, model: str) -> str:

@@ -131,15 +131,20 @@ class ReferenceCache:
         return ParsedSql(sql, tables)
 
     def save(self) -> None:
-        if self.path is None or not self._dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Write then rename: concurrent loaders (webserver, daemon, run workers) never see a
-            # half-written file.
-            with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False, suffix=".tmp") as tmp:
-                json.dump(self._entries, tmp)
-            os.replace(tmp.name, self.path)
-            self._dirty = False
-        except OSError:
-            return  # read-only or full disk: no cache this time, the next load parses again
+        if self.path is not None and self._dirty:
+            self._dirty = not save_json(self.path, self._entries)
+
+
+def save_json(path: Path, entries: object) -> bool:
+    """Write a cache file whole or not at all; False when it could not be written (read-only or
+    full disk: no cache this time, the next load computes again)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: concurrent loaders (webserver, daemon, run workers) never see a
+        # half-written file.
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+            json.dump(entries, tmp)
+        os.replace(tmp.name, path)
+    except OSError:
+        return False
+    return True
