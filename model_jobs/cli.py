@@ -387,7 +387,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{promotion.model}@{promotion.environment} already runs tag {promotion.new_tag}; nothing changed")
-    print(_plan(load_project(root), environment=args.env, model=args.model, with_diff=True))
+    print(_plan(load_project(root), environment=args.env, model=args.model, with_diff=True, with_data=args.data))
     return 0
 
 
@@ -534,7 +534,10 @@ EXAMPLES = {
         "model-jobs plan --env marketing_prd --model orders_enriched --diff",
         "model-jobs plan --env marketing_prd --data",
     ],
-    "promote": ["model-jobs promote orders_enriched --env marketing_prd --tag 2026.2"],
+    "promote": [
+        "model-jobs promote orders_enriched --env marketing_prd --tag 2026.2",
+        "model-jobs promote orders_enriched --env marketing_prd --tag 2026.2 --data",
+    ],
     "report-deployment": ["model-jobs report-deployment crm_service --env marketing_prd --version 4.2.0"],
     "run": [
         "model-jobs run customers_dim --env marketing_dev",
@@ -603,6 +606,9 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("model")
     promote.add_argument("--env", required=True)
     promote.add_argument("--tag", required=True)
+    promote.add_argument(
+        "--data", action="store_true", help="also show what the promoted SQL would change in the target (read only)"
+    )
     promote.add_argument("--specs", default=None, help=specs_help)
     promote.set_defaults(func=cmd_promote)
 

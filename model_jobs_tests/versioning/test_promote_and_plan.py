@@ -122,6 +122,10 @@ def test_promotion_reaches_the_next_materialization_and_plan_shows_the_diff(spec
     assert cancelled > 0
     assert main(["plan", "--env", "marketing_prd", "--data", "--specs", str(specs_copy)]) == 0
     data = capsys.readouterr().out.split("data (the configured SQL against each target, read only):")[1]
+    # promote --data prints the same (promoting again to the same tag changes nothing)
+    argv = ["promote", "orders_enriched", "--env", "marketing_prd", "--tag", "2026.2", "--data"]
+    assert main([*argv, "--specs", str(specs_copy)]) == 0
+    assert data in capsys.readouterr().out
     assert row(data, "orders_enriched@marketing_prd") == [
         "2026.2",
         f"{total:,}",
