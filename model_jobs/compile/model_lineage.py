@@ -24,7 +24,7 @@ import sqlglot
 from model_jobs.compile import lineage as lineage_module
 from model_jobs.compile.compiled_project import CompiledProject
 from model_jobs.compile.lineage import QueryLineage, column_lineage
-from model_jobs.compile.reference_cache import cache_directory, save_json
+from model_jobs.compile.reference_cache import cache_directory, load_json, save_json
 from model_jobs.identifiers import DIALECT, TableName
 
 
@@ -54,16 +54,9 @@ class LineageCache:
 
     def __init__(self, path: Path | None):
         self.path = path
-        self._entries: dict[str, str] = {}
+        self._entries: dict[str, str] = load_json(path)
         self._read: dict[str, QueryLineage] = {}
         self._dirty = False
-        if path is not None:
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict):
-                    self._entries = loaded
-            except (OSError, ValueError):
-                self._entries = {}
 
     def lineage(self, sql: str, columns: Mapping[TableName, Sequence[str]]) -> QueryLineage:
         known = sorted([*table.parts, *names] for table, names in columns.items())

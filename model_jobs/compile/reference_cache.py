@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import sqlglot
 from sqlglot import TokenType
@@ -99,15 +100,8 @@ def _names(text: str, name: str) -> bool:
 class ReferenceCache:
     def __init__(self, path: Path | None):
         self.path = path
-        self._entries: dict[str, list[list[str]]] = {}
+        self._entries: dict[str, list[list[str]]] = load_json(path)
         self._dirty = False
-        if path is not None:
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict):
-                    self._entries = loaded
-            except (OSError, ValueError):
-                self._entries = {}  # unreadable or corrupt: start empty, everything gets parsed
 
     def parse(self, sql: str) -> ParsedSql:
         """The tables `sql` reads: from the cache when known and plausible, else parsed (and
@@ -133,6 +127,18 @@ class ReferenceCache:
     def save(self) -> None:
         if self.path is not None and self._dirty:
             self._dirty = not save_json(self.path, self._entries)
+
+
+def load_json(path: Path | None) -> dict[str, Any]:
+    """A cache file's entries; empty when there is none, or it is unreadable or corrupt (then
+    everything is computed again)."""
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def save_json(path: Path, entries: object) -> bool:

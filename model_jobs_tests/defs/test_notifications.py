@@ -63,7 +63,7 @@ def receiver() -> Iterator[Receiver]:
             self.wfile.write(reply)
 
         def log_message(self, *args: object) -> None:
-            pass
+            pass  # quiet: no access log on the test's stderr
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
